@@ -1,0 +1,17 @@
+//! Whisperrr's transcription core: everything between an audio file and a saved transcript,
+//! with no GUI types, so it runs and is tested without a display.
+//!
+//! A file travels through these modules in order:
+//! [`audio`] decodes it and resamples it to 16 kHz mono, [`transcribe`] runs whisper.cpp over
+//! the samples, [`export`] formats the segments as TXT or SRT, and [`save`] writes them beside
+//! the audio without overwriting anything. [`job`] runs those steps for one file, reporting
+//! progress and honouring cancellation. [`models`] finds, downloads and converts the whisper
+//! models the transcriber loads.
+
+pub mod audio;
+pub mod cancel;
+pub mod export;
+pub mod job;
+pub mod models;
+pub mod save;
+pub mod transcribe;
