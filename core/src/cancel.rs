@@ -23,4 +23,10 @@ impl CancelToken {
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// The flag itself, for callbacks that other threads may run, such as whisper.cpp's
+    /// abort callback.
+    pub(crate) fn flag(&self) -> &AtomicBool {
+        &self.0
+    }
 }

@@ -13,5 +13,8 @@ pub mod cancel;
 pub mod export;
 pub mod job;
 pub mod models;
+pub mod paths;
 pub mod save;
 pub mod transcribe;
+pub mod transcript;
+pub mod vad;

@@ -1,0 +1,165 @@
+//! A loaded whisper model, shared by every job that uses it.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use whisper_rs::{WhisperContext, WhisperContextParameters};
+
+use super::cleanup::is_spoken;
+use super::worker::{self, RawSegment, WorkerMessage, WorkerRequest};
+use super::{Language, TranscribeError, TranscribeEvent, TranscribeOptions};
+use crate::audio::WHISPER_SAMPLE_RATE;
+use crate::cancel::CancelToken;
+use crate::transcript::{Segment, Transcript};
+use crate::vad::SpeechActivity;
+
+/// whisper.cpp returns nothing for less than one second of audio, so shorter recordings
+/// are padded with silence to this many samples (1.5 s at 16 kHz).
+const MIN_SAMPLES: usize = WHISPER_SAMPLE_RATE as usize * 3 / 2;
+
+/// How often the waiting job checks for cancellation while whisper runs.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// One loaded `WhisperContext`. Cloning is cheap and shares the same weights.
+#[derive(Clone)]
+pub struct Model {
+    context: Arc<WhisperContext>,
+    path: PathBuf,
+    multilingual: bool,
+}
+
+impl Model {
+    /// Loads the ggml model at `path` into memory.
+    pub fn load(path: &Path) -> Result<Self, TranscribeError> {
+        let load_error = |message: String| TranscribeError::LoadModel { path: path.to_path_buf(), message };
+
+        // Route whisper.cpp's own log lines into `tracing` instead of stderr.
+        whisper_rs::install_logging_hooks();
+
+        let path_str = path.to_str().ok_or_else(|| load_error("the path is not valid UTF-8".into()))?;
+        if !path.is_file() {
+            return Err(load_error("no such file".into()));
+        }
+        let context = WhisperContext::new_with_params(path_str, WhisperContextParameters::default())
+            .map_err(|error| load_error(format!("{error}; the file may be damaged or not a ggml model")))?;
+
+        let multilingual = context.is_multilingual();
+        tracing::info!(model = %path.display(), multilingual, "model loaded");
+        Ok(Self { context: Arc::new(context), path: path.to_path_buf(), multilingual })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file name without `ggml-` and `.bin`, such as `base` or `tiny.en`.
+    pub fn name(&self) -> String {
+        let file_name = self.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+        let name = file_name.strip_prefix("ggml-").unwrap_or(&file_name);
+        name.strip_suffix(".bin").unwrap_or(name).to_string()
+    }
+
+    /// True when the model knows languages other than English.
+    pub fn is_multilingual(&self) -> bool {
+        self.multilingual
+    }
+
+    /// Transcribes `samples` (16 kHz mono), reporting progress and each segment through
+    /// `on_event` as whisper produces them.
+    ///
+    /// A recording without speech returns an empty transcript without running whisper.
+    /// Cancelling returns [`TranscribeError::Cancelled`] within about 50 ms, while the
+    /// computation winds down on its own thread.
+    pub fn transcribe(
+        &self,
+        mut samples: Vec<f32>,
+        options: &TranscribeOptions,
+        on_event: &mut dyn FnMut(TranscribeEvent),
+        cancel: &CancelToken,
+    ) -> Result<Transcript, TranscribeError> {
+        let language = self.whisper_language(options)?;
+        let duration_ms = samples.len() as u64 * 1000 / WHISPER_SAMPLE_RATE as u64;
+        let requested_language = match &language {
+            Language::Auto => None,
+            Language::Code(code) => Some(code.clone()),
+        };
+
+        let activity = SpeechActivity::analyze(&samples);
+        if !activity.has_speech() {
+            on_event(TranscribeEvent::Progress { processed_ms: duration_ms, duration_ms });
+            return Ok(Transcript { segments: Vec::new(), language: requested_language, duration_ms });
+        }
+
+        if samples.len() < MIN_SAMPLES {
+            samples.resize(MIN_SAMPLES, 0.0);
+        }
+
+        let request = WorkerRequest {
+            language: language.as_whisper_str().to_string(),
+            translate: options.translate,
+            threads: options.threads,
+        };
+        let messages = worker::spawn(self.context.clone(), samples, request, cancel.clone())
+            .map_err(TranscribeError::Whisper)?;
+
+        let keep = |raw: &RawSegment| is_spoken(raw, &activity);
+        let to_segment = |raw: &RawSegment| Segment {
+            start_ms: raw.start_ms.min(duration_ms),
+            end_ms: raw.end_ms.min(duration_ms),
+            text: raw.text.trim().to_string(),
+        };
+
+        loop {
+            if cancel.is_cancelled() {
+                return Err(TranscribeError::Cancelled);
+            }
+
+            let message = match messages.recv_timeout(CANCEL_POLL) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(TranscribeError::Whisper("the transcription thread stopped unexpectedly".into()));
+                }
+            };
+
+            match message {
+                WorkerMessage::Progress { processed_ms } => {
+                    let processed_ms = processed_ms.min(duration_ms);
+                    on_event(TranscribeEvent::Progress { processed_ms, duration_ms });
+                }
+                WorkerMessage::Segment(raw) => {
+                    if keep(&raw) {
+                        on_event(TranscribeEvent::Segment(to_segment(&raw)));
+                    }
+                }
+                WorkerMessage::Finished(Err(_)) if cancel.is_cancelled() => return Err(TranscribeError::Cancelled),
+                WorkerMessage::Finished(Err(message)) => return Err(TranscribeError::Whisper(message)),
+                WorkerMessage::Finished(Ok(output)) => {
+                    on_event(TranscribeEvent::Progress { processed_ms: duration_ms, duration_ms });
+                    let segments = output.segments.iter().filter(|raw| keep(raw)).map(to_segment).collect();
+                    let language = requested_language.or(output.language);
+                    return Ok(Transcript { segments, language, duration_ms });
+                }
+            }
+        }
+    }
+
+    /// The language to ask whisper for, checked against what this model can do.
+    fn whisper_language(&self, options: &TranscribeOptions) -> Result<Language, TranscribeError> {
+        if self.multilingual {
+            return Ok(options.language.clone());
+        }
+
+        if options.translate {
+            return Err(TranscribeError::CannotTranslate { model: self.name() });
+        }
+        match &options.language {
+            Language::Code(code) if code != "en" => {
+                Err(TranscribeError::EnglishOnlyModel { model: self.name(), language: code.clone() })
+            }
+            _ => Ok(Language::Code("en".into())),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Settings for one transcription.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The spoken language, or a request to detect it.
+///
+/// whisper.cpp assumes English when no language is given, so the transcriber always passes
+/// one of these explicitly.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Language {
+    /// Let whisper detect the language from the first 30 seconds.
+    #[default]
+    Auto,
+    /// An ISO 639-1 code that whisper knows, such as `en` or `fr`.
+    Code(String),
+}
+
+impl Language {
+    /// The string whisper.cpp takes.
+    pub fn as_whisper_str(&self) -> &str {
+        match self {
+            Language::Auto => "auto",
+            Language::Code(code) => code,
+        }
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_whisper_str())
+    }
+}
+
+/// The language name was neither `auto` nor a code whisper knows.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown language '{0}'; use 'auto' or a code such as en, fr, de, es, ja")]
+pub struct UnknownLanguage(String);
+
+impl FromStr for Language {
+    type Err = UnknownLanguage;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let code = name.trim().to_ascii_lowercase();
+        if code == "auto" {
+            return Ok(Language::Auto);
+        }
+        match whisper_rs::get_lang_id(&code) {
+            Some(_) => Ok(Language::Code(code)),
+            None => Err(UnknownLanguage(name.to_string())),
+        }
+    }
+}
+
+impl From<Language> for String {
+    fn from(language: Language) -> Self {
+        language.as_whisper_str().to_string()
+    }
+}
+
+impl TryFrom<String> for Language {
+    type Error = UnknownLanguage;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
+
+/// How to transcribe one recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscribeOptions {
+    pub language: Language,
+    /// Translate the speech to English instead of transcribing it as spoken.
+    pub translate: bool,
+    /// Worker threads for whisper.cpp. Its threads spin while they wait, so more threads
+    /// than idle cores makes a job slower, not faster.
+    pub threads: usize,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self { language: Language::Auto, translate: false, threads: default_threads() }
+    }
+}
+
+/// One thread fewer than the machine has cores, so the window and the decoder keep a
+/// core, with at least one and at most eight (whisper.cpp gains little beyond that).
+pub fn default_threads() -> usize {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    cores.saturating_sub(1).clamp(1, 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_auto_and_codes() {
+        assert_eq!("auto".parse::<Language>().unwrap(), Language::Auto);
+        assert_eq!("FR".parse::<Language>().unwrap(), Language::Code("fr".into()));
+    }
+
+    #[test]
+    fn rejects_unknown_code() {
+        let error = "xx".parse::<Language>().unwrap_err();
+
+        assert!(error.to_string().contains("'xx'"), "{error}");
+    }
+}

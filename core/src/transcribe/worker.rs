@@ -1,0 +1,122 @@
+//! Runs `whisper_full` on a thread of its own.
+//!
+//! whisper.cpp checks for cancellation only between graph computations, and one encoder
+//! pass of a large model can take seconds. Running it on its own thread lets the job return
+//! as soon as it is cancelled, while the abandoned computation notices the same flag and
+//! stops on its own shortly after.
+
+use std::ffi::c_void;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::thread;
+
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext};
+
+use super::callbacks::{self, CallbackState};
+use crate::cancel::CancelToken;
+
+/// A segment as whisper.cpp produced it, before any cleanup.
+#[derive(Clone, Debug)]
+pub(super) struct RawSegment {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub text: String,
+}
+
+/// Everything whisper produced for one recording.
+pub(super) struct WhisperOutput {
+    pub segments: Vec<RawSegment>,
+    /// The language whisper used: the one requested, or the one it detected.
+    pub language: Option<String>,
+}
+
+pub(super) enum WorkerMessage {
+    Progress { processed_ms: u64 },
+    Segment(RawSegment),
+    Finished(Result<WhisperOutput, String>),
+}
+
+/// What the worker needs besides the audio.
+pub(super) struct WorkerRequest {
+    /// `auto` or a language code.
+    pub language: String,
+    pub translate: bool,
+    pub threads: usize,
+}
+
+/// Greedy decoding keeps this many candidates when whisper falls back to sampling at a
+/// higher temperature; whisper.cpp's command-line tool uses the same number.
+const BEST_OF: i32 = 5;
+
+/// Starts transcribing `samples` (16 kHz mono) on a new thread and returns the channel its
+/// messages arrive on. The last message is always `Finished`, unless the thread panics.
+pub(super) fn spawn(
+    context: Arc<WhisperContext>,
+    samples: Vec<f32>,
+    request: WorkerRequest,
+    cancel: CancelToken,
+) -> Result<Receiver<WorkerMessage>, String> {
+    let (sender, receiver) = mpsc::channel();
+
+    thread::Builder::new()
+        .name("whisper".into())
+        .spawn(move || {
+            let result = run(&context, &samples, &request, &cancel, sender.clone());
+            let _ = sender.send(WorkerMessage::Finished(result));
+        })
+        .map_err(|error| format!("failed to start the transcription thread: {error}"))?;
+
+    Ok(receiver)
+}
+
+fn run(
+    context: &WhisperContext,
+    samples: &[f32],
+    request: &WorkerRequest,
+    cancel: &CancelToken,
+    sender: mpsc::Sender<WorkerMessage>,
+) -> Result<WhisperOutput, String> {
+    let mut state = context.create_state().map_err(|error| error.to_string())?;
+
+    let mut callback_state = CallbackState {
+        sender,
+        duration_ms: samples.len() as u64 * 1000 / crate::audio::WHISPER_SAMPLE_RATE as u64,
+        timestamp_token_begin: context.token_beg(),
+        window_start_ms: 0,
+        reported_ms: 0,
+        segments: Vec::new(),
+    };
+
+    let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: BEST_OF });
+    params.set_n_threads(request.threads.clamp(1, i32::MAX as usize) as i32);
+    params.set_language(Some(&request.language));
+    params.set_translate(request.translate);
+    params.set_print_special(false);
+    params.set_print_progress(false);
+    params.set_print_realtime(false);
+    params.set_print_timestamps(false);
+
+    // SAFETY: both pointers stay valid until `full` returns, because `callback_state` and
+    // `cancel` outlive this function's call to it, and whisper.cpp calls these callbacks
+    // only from inside `full`. The state is reached only through these callbacks meanwhile.
+    unsafe {
+        let state_ptr = &mut callback_state as *mut CallbackState as *mut c_void;
+        params.set_new_segment_callback(Some(callbacks::on_new_segments));
+        params.set_new_segment_callback_user_data(state_ptr);
+        params.set_progress_callback(Some(callbacks::on_progress));
+        params.set_progress_callback_user_data(state_ptr);
+        params.set_filter_logits_callback(Some(callbacks::on_logits));
+        params.set_filter_logits_callback_user_data(state_ptr);
+        params.set_abort_callback(Some(callbacks::should_abort));
+        params.set_abort_callback_user_data(cancel.flag() as *const _ as *mut c_void);
+    }
+
+    let status = state.full(params, samples);
+    if cancel.is_cancelled() {
+        return Err("cancelled".into());
+    }
+    status.map_err(|error| error.to_string())?;
+
+    let language = whisper_rs::get_lang_str(state.full_lang_id_from_state()).map(str::to_string);
+    Ok(WhisperOutput { segments: callback_state.segments, language })
+}
