@@ -1,0 +1,54 @@
+//! A progress bar on stderr, drawn only when stderr is a terminal.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A bar from 0 to 100 with a label for the current step.
+pub struct ProgressLine {
+    bar: ProgressBar,
+}
+
+impl ProgressLine {
+    pub fn new(prefix: String) -> Self {
+        // `stderr()` draws nothing when stderr is redirected, so logs and pipes stay clean.
+        let bar = ProgressBar::with_draw_target(Some(100), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{prefix} {msg:13} [{bar:30}] {pos:>3}% {elapsed}")
+            .expect("the progress template is valid")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(prefix);
+        Self { bar }
+    }
+
+    /// A bar counting bytes, for downloads.
+    pub fn bytes(prefix: String) -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{prefix} {msg:13} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("the progress template is valid")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(prefix);
+        Self { bar }
+    }
+
+    pub fn set(&self, step: &str, position: u64) {
+        self.bar.set_message(step.to_string());
+        self.bar.set_position(position);
+    }
+
+    pub fn set_length(&self, length: u64) {
+        self.bar.set_length(length);
+    }
+
+    /// Prints `line` above the bar without breaking it.
+    pub fn println(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
