@@ -12,10 +12,13 @@ use crate::error::FixtureError;
 /// Archive member path mapped to its bytes.
 pub(crate) type Members = BTreeMap<String, Vec<u8>>;
 
-/// Reads the regular files named in `wanted` from a `.deb` or a gzip-compressed tar archive.
+/// Reads the regular files named in `requested` from a `.deb` or a gzip-compressed tar archive.
 ///
 /// Member paths are compared without a leading `./`. Fails if any of them is missing.
-pub(crate) fn read_members(path: &Path, wanted: &BTreeSet<&str>) -> Result<Members, FixtureError> {
+pub(crate) fn read_members(
+    path: &Path,
+    requested: &BTreeSet<&str>,
+) -> Result<Members, FixtureError> {
     let read_error = |source| FixtureError::ArchiveRead {
         path: path.to_path_buf(),
         source,
@@ -25,13 +28,13 @@ pub(crate) fn read_members(path: &Path, wanted: &BTreeSet<&str>) -> Result<Membe
     let reader = BufReader::new(file);
     let is_deb = path.extension().is_some_and(|extension| extension == "deb");
     let found = if is_deb {
-        read_deb(reader, wanted)
+        read_deb(reader, requested)
     } else {
-        read_tar(GzDecoder::new(reader), wanted)
+        read_tar(GzDecoder::new(reader), requested)
     }
     .map_err(read_error)?;
 
-    if let Some(missing) = wanted.iter().find(|name| !found.contains_key(**name)) {
+    if let Some(missing) = requested.iter().find(|name| !found.contains_key(**name)) {
         return Err(FixtureError::MemberMissing {
             path: path.to_path_buf(),
             member: (*missing).to_string(),
@@ -41,7 +44,7 @@ pub(crate) fn read_members(path: &Path, wanted: &BTreeSet<&str>) -> Result<Membe
 }
 
 /// Reads members of the `data.tar*` member of a Debian binary package, an `ar` archive.
-fn read_deb(reader: impl Read, wanted: &BTreeSet<&str>) -> io::Result<Members> {
+fn read_deb(reader: impl Read, requested: &BTreeSet<&str>) -> io::Result<Members> {
     let mut archive = ar::Archive::new(reader);
     while let Some(entry) = archive.next_entry() {
         let entry = entry?;
@@ -52,13 +55,13 @@ fn read_deb(reader: impl Read, wanted: &BTreeSet<&str>) -> io::Result<Members> {
         };
 
         return match compression {
-            "" => read_tar(entry, wanted),
-            ".gz" => read_tar(GzDecoder::new(entry), wanted),
-            ".xz" => read_tar(lzma_rust2::XzReader::new(entry, true), wanted),
+            "" => read_tar(entry, requested),
+            ".gz" => read_tar(GzDecoder::new(entry), requested),
+            ".xz" => read_tar(lzma_rust2::XzReader::new(entry, true), requested),
             ".zst" => {
                 let decoder = ruzstd::decoding::StreamingDecoder::new(entry)
                     .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
-                read_tar(decoder, wanted)
+                read_tar(decoder, requested)
             }
             _ => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
@@ -73,8 +76,8 @@ fn read_deb(reader: impl Read, wanted: &BTreeSet<&str>) -> io::Result<Members> {
     ))
 }
 
-/// Reads the wanted regular files of a tar stream, stopping once all are found.
-fn read_tar(reader: impl Read, wanted: &BTreeSet<&str>) -> io::Result<Members> {
+/// Reads the requested regular files of a tar stream, stopping once all are found.
+fn read_tar(reader: impl Read, requested: &BTreeSet<&str>) -> io::Result<Members> {
     let mut found = Members::new();
     let mut archive = tar::Archive::new(reader);
     for entry in archive.entries()? {
@@ -85,14 +88,14 @@ fn read_tar(reader: impl Read, wanted: &BTreeSet<&str>) -> io::Result<Members> {
 
         let path = entry.path()?.to_string_lossy().into_owned();
         let name = path.strip_prefix("./").unwrap_or(&path);
-        if !wanted.contains(name) {
+        if !requested.contains(name) {
             continue;
         }
 
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes)?;
         found.insert(name.to_string(), bytes);
-        if found.len() == wanted.len() {
+        if found.len() == requested.len() {
             break;
         }
     }
@@ -157,7 +160,7 @@ mod tests {
         file
     }
 
-    fn wanted(names: &[&'static str]) -> BTreeSet<&'static str> {
+    fn requested(names: &[&'static str]) -> BTreeSet<&'static str> {
         names.iter().copied().collect()
     }
 
@@ -166,7 +169,7 @@ mod tests {
         let tar = tar_with(&[("pkg/a.txt", b"alpha"), ("pkg/b.txt", b"beta")]);
         let file = write_temp(".tar.gz", &gzip(&tar));
 
-        let found = read_members(file.path(), &wanted(&["pkg/b.txt"])).unwrap();
+        let found = read_members(file.path(), &requested(&["pkg/b.txt"])).unwrap();
 
         assert_eq!(found.len(), 1);
         assert_eq!(found["pkg/b.txt"], b"beta");
@@ -190,7 +193,7 @@ mod tests {
 
             let found = read_members(
                 file.path(),
-                &wanted(&["usr/share/a.wav", "usr/share/b.txt"]),
+                &requested(&["usr/share/a.wav", "usr/share/b.txt"]),
             )
             .unwrap_or_else(|error| panic!("{data_name}: {error}"));
 
@@ -203,7 +206,7 @@ mod tests {
     fn missing_member_is_reported() {
         let file = write_temp(".tar.gz", &gzip(&tar_with(&[("a", b"1")])));
 
-        let error = read_members(file.path(), &wanted(&["a", "b"])).unwrap_err();
+        let error = read_members(file.path(), &requested(&["a", "b"])).unwrap_err();
 
         assert!(
             matches!(&error, FixtureError::MemberMissing { member, .. } if member == "b"),
@@ -218,7 +221,7 @@ mod tests {
         builder.append(&header, &b"2.0\n"[..]).unwrap();
         let file = write_temp(".deb", &builder.into_inner().unwrap());
 
-        let error = read_members(file.path(), &wanted(&["a"])).unwrap_err();
+        let error = read_members(file.path(), &requested(&["a"])).unwrap_err();
 
         assert!(matches!(error, FixtureError::ArchiveRead { .. }), "{error}");
     }
@@ -227,7 +230,7 @@ mod tests {
     fn corrupt_gzip_is_rejected() {
         let file = write_temp(".tar.gz", b"not gzip at all");
 
-        let error = read_members(file.path(), &wanted(&["a"])).unwrap_err();
+        let error = read_members(file.path(), &requested(&["a"])).unwrap_err();
 
         assert!(matches!(error, FixtureError::ArchiveRead { .. }), "{error}");
     }

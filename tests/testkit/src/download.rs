@@ -138,3 +138,122 @@ fn save_body(
 
     Ok((temporary, bytes, format!("{:x}", hasher.finalize())))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+    use std::thread::{self, JoinHandle};
+
+    use super::*;
+    use crate::files::sha256_hex;
+
+    const BODY: &[u8] = b"archive bytes";
+
+    /// Serves `requests` HTTP requests on loopback with a response of `status` and `body`,
+    /// and returns the URL and the server thread, which ends after the last request.
+    fn serve(status: u16, body: &'static [u8], requests: usize) -> (String, JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/archive.tar.gz", listener.local_addr().unwrap());
+
+        let server = thread::spawn(move || {
+            for stream in listener.incoming().take(requests) {
+                let mut stream = stream.unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(body).unwrap();
+            }
+        });
+        (url, server)
+    }
+
+    fn source(url: String, sha256: &str) -> &'static Source {
+        Box::leak(Box::new(Source {
+            package: "demo==1.0",
+            registry: "test",
+            file_name: "archive.tar.gz",
+            origin: Origin::Url(Box::leak(url.into_boxed_str())),
+            sha256: Box::leak(sha256.to_string().into_boxed_str()),
+            license: "none",
+        }))
+    }
+
+    #[test]
+    fn download_is_verified_and_cached() {
+        let folder = tempfile::tempdir().unwrap();
+        let (url, server) = serve(200, BODY, 1);
+        let source = source(url, &sha256_hex(BODY));
+
+        let first = ensure_archive(&http::agent(), folder.path(), source).unwrap();
+        server.join().unwrap();
+        let second = ensure_archive(&http::agent(), folder.path(), source).unwrap();
+
+        assert_eq!(std::fs::read(&first.path).unwrap(), BODY);
+        assert_eq!(
+            first.download.as_ref().map(|download| download.bytes),
+            Some(13)
+        );
+        assert!(second.download.is_none(), "the cached copy was not reused");
+    }
+
+    #[test]
+    fn checksum_mismatch_discards_download() {
+        let folder = tempfile::tempdir().unwrap();
+        let (url, server) = serve(200, BODY, 1);
+        let source = source(url, &sha256_hex(b"other bytes"));
+
+        let error = ensure_archive(&http::agent(), folder.path(), source).unwrap_err();
+        server.join().unwrap();
+
+        assert!(
+            matches!(error, FixtureError::DownloadChecksum { .. }),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn damaged_cache_is_downloaded_again() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("archive.tar.gz"), b"truncated").unwrap();
+        let (url, server) = serve(200, BODY, 1);
+        let source = source(url, &sha256_hex(BODY));
+
+        let status = ensure_archive(&http::agent(), folder.path(), source).unwrap();
+        server.join().unwrap();
+
+        assert!(status.download.is_some());
+        assert_eq!(std::fs::read(&status.path).unwrap(), BODY);
+    }
+
+    #[test]
+    fn not_found_fails_without_retry() {
+        let folder = tempfile::tempdir().unwrap();
+        let (url, server) = serve(404, b"", 1);
+        let source = source(url.clone(), &sha256_hex(BODY));
+
+        let error = ensure_archive(&http::agent(), folder.path(), source).unwrap_err();
+        server.join().unwrap();
+
+        match error {
+            FixtureError::Download {
+                url: failed_url,
+                attempts,
+                ..
+            } => {
+                assert_eq!(failed_url, url);
+                assert_eq!(attempts, 1);
+            }
+            other => panic!("expected a download error, got {other}"),
+        }
+    }
+}

@@ -111,17 +111,17 @@ fn open_archives(
     clips: &[&'static ClipInfo],
     statuses: &mut Vec<ArchiveStatus>,
 ) -> Result<OpenedArchives, FixtureError> {
-    let mut wanted: BTreeMap<&'static str, (&'static Source, BTreeSet<&'static str>)> =
+    let mut needed: BTreeMap<&'static str, (&'static Source, BTreeSet<&'static str>)> =
         BTreeMap::new();
     for clip in clips {
         let source = clip.source();
-        let entry = wanted
+        let entry = needed
             .entry(source.file_name)
             .or_insert_with(|| (source, BTreeSet::new()));
         entry.1.extend(clip.recipe.members());
 
         if let Some((source, member)) = clip.reference.member() {
-            let entry = wanted
+            let entry = needed
                 .entry(source.file_name)
                 .or_insert_with(|| (source, BTreeSet::new()));
             entry.1.insert(member);
@@ -131,7 +131,7 @@ fn open_archives(
     let _lock = lock_folder(archives_dir)?;
     let agent = crate::http::agent();
     let mut opened = OpenedArchives::new();
-    for (source, members) in wanted.into_values() {
+    for (source, members) in needed.into_values() {
         let status = ensure_archive(&agent, archives_dir, source)?;
         let members = read_members(&status.path, &members)?;
         opened.insert(

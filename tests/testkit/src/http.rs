@@ -13,8 +13,8 @@ const ATTEMPTS: u32 = 3;
 
 /// Creates the HTTP client for all downloads.
 pub(crate) fn agent() -> ureq::Agent {
-    // The operating system's certificate store, unlike the bundled WebPKI roots, also holds
-    // the CAs of corporate TLS proxies.
+    // The operating system's certificate store, unlike the bundled WebPKI roots, also
+    // contains the CAs of corporate TLS proxies.
     let tls = TlsConfig::builder()
         .root_certs(RootCerts::PlatformVerifier)
         .build();

@@ -33,7 +33,8 @@ pub fn cache_dir() -> Result<PathBuf, FixtureError> {
         return Ok(PathBuf::from(folder));
     }
 
-    // The XDG base directory specification says to ignore a relative XDG_CACHE_HOME.
+    // The XDG Base Directory Specification (0.7 and later) requires absolute paths and
+    // treats a relative one as invalid, to be ignored.
     if let Some(folder) = non_empty_env("XDG_CACHE_HOME").map(PathBuf::from) {
         if folder.is_absolute() {
             return Ok(folder.join("whisperrr-test"));
@@ -53,7 +54,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn workspace_root_holds_workspace_manifest() {
+    fn workspace_root_contains_workspace_manifest() {
         let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
 
         assert!(manifest.contains("[workspace]"));

@@ -52,7 +52,7 @@ pub(crate) enum ReferenceText {
         origin: &'static str,
     },
 
-    /// A UTF-8 text member that holds the transcript, with surrounding whitespace trimmed.
+    /// A UTF-8 text member that contains the transcript, with surrounding whitespace trimmed.
     Member {
         source: &'static Source,
         member: &'static str,
@@ -76,7 +76,7 @@ pub(crate) enum ReferenceText {
 }
 
 impl ReferenceText {
-    /// Returns the archive member that holds the text, or `None` for a literal.
+    /// Returns the archive member that contains the text, or `None` for a literal.
     pub(crate) fn member(&self) -> Option<(&'static Source, &'static str)> {
         match self {
             ReferenceText::Literal { .. } => None,

@@ -60,17 +60,17 @@ fn align(reference: &[String], hypothesis: &[String]) -> WordErrors {
     };
     let (mut i, mut j) = (reference.len(), hypothesis.len());
     while i > 0 || j > 0 {
-        let here = cost[i * columns + j];
+        let current = cost[i * columns + j];
         if i > 0 && j > 0 {
             let substitution = usize::from(reference[i - 1] != hypothesis[j - 1]);
-            if here == cost[(i - 1) * columns + j - 1] + substitution {
+            if current == cost[(i - 1) * columns + j - 1] + substitution {
                 errors.substitutions += substitution;
                 i -= 1;
                 j -= 1;
                 continue;
             }
         }
-        if i > 0 && here == cost[(i - 1) * columns + j] + 1 {
+        if i > 0 && current == cost[(i - 1) * columns + j] + 1 {
             errors.deletions += 1;
             i -= 1;
         } else {
