@@ -16,7 +16,7 @@ use crate::paths::cache_dir;
 use crate::report::FetchReport;
 use crate::sources::Source;
 
-/// Makes sure `speech_dir` holds every clip, its `<clip>.txt` reference and
+/// Makes sure `speech_dir` contains every clip, its `<clip>.txt` reference and
 /// `manifest.json`, downloading archives into the default [`cache_dir`] only if needed.
 ///
 /// Clips already present with their pinned sha256 are kept, so a second call only hashes

@@ -14,8 +14,8 @@ use super::numbers::canonicalize_numbers;
 ///   `d'écho`); the typographic `’` and `ʼ` count as `'`.
 /// * A `.` between digits is a decimal point (`28.8`), and a `,` between digits is removed
 ///   when exactly three digits follow (`1,234` is `1234`), else it is a decimal point.
-/// * English number words become digits, so `ten` equals `10` and `twenty eight` equals
-///   `28`; see [`canonicalize_numbers`] for the rules.
+/// * English number words become digits, so `ten` equals `10`, `twenty eight` equals `28`
+///   and `five five` equals `5 5`. Digits read one by one (`one two`) stay separate numbers.
 pub fn normalize(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.nfc().flat_map(char::to_lowercase).collect();
 

@@ -246,6 +246,7 @@ mod tests {
         assert_eq!(canonical("a hundred"), "100");
         assert_eq!(canonical("a thousand and one nights"), "1001 nights");
         assert_eq!(canonical("eight thousand five hundred"), "8500");
+        assert_eq!(canonical("two thousand five hundred and six"), "2506");
         assert_eq!(canonical("four thousand two hundred forty two"), "4242");
         assert_eq!(canonical("twelve hundred"), "1200");
         assert_eq!(canonical("two million three hundred thousand"), "2300000");
