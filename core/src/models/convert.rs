@@ -1,20 +1,18 @@
 //! Conversion of a CTranslate2 Whisper model (`WhisperSpec`) to whisper.cpp's ggml format.
 //!
-//! The conversion is lossless. CTranslate2's fused attention projections are split back
-//! into query, key and value. Their key bias, which CTranslate2 fills with zeros because
-//! Whisper's key projection has none, is checked and dropped. One-dimensional tensors,
-//! convolution biases and both positional embeddings are widened to float32, and the other
-//! weights stay float16, the layout whisper.cpp's `convert-pt-to-ggml.py` produces.
-//! Tensors are written in the order of OpenAI Whisper's `state_dict`. whisper.cpp looks
-//! them up by name, but a fixed order makes the output reproducible byte for byte.
+//! This file checks the model and writes the header, the mel filters and the vocabulary.
+//! [`super::tensor_map`] writes the tensors. Float16 models convert without rounding. In
+//! float32 models the float16 tensors are rounded to nearest (ties to even), and a value
+//! beyond the float16 range is rejected.
 
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-use super::ct2::{Ct2Model, Variable};
+use super::ct2::Ct2Model;
 use super::error::ModelError;
-use super::ggml::{GgmlWriter, Hparams, TensorType};
+use super::ggml::{GgmlWriter, Hparams};
 use super::mel_filters::{mel_filters_80, N_FREQUENCIES, N_MELS};
+use super::tensor_map::write_tensors;
 use super::vocab::base_tokens;
 use crate::cancel::CancelToken;
 
@@ -26,7 +24,7 @@ const REQUIRED_FLAGS: [(&str, i64); 3] = [
     ("decoder/activation", 3),
 ];
 
-/// What a finished conversion wrote.
+/// Summary of a finished conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ConversionSummary {
     pub hparams: Hparams,
@@ -45,13 +43,23 @@ pub(crate) fn convert_to_ggml<R: Read + Seek, W: Write>(
     model_name: &str,
     cancel: &CancelToken,
 ) -> Result<ConversionSummary, ModelError> {
-    let conversion_error = |reason: String| ModelError::Conversion { model: model_name.to_string(), reason };
+    let conversion_error = |reason: String| ModelError::Conversion {
+        model: model_name.to_string(),
+        reason,
+    };
 
     if model.spec != "WhisperSpec" {
-        return Err(conversion_error(format!("model.bin contains a {}, not a WhisperSpec", model.spec)));
+        return Err(conversion_error(format!(
+            "model.bin contains a {}, not a WhisperSpec",
+            model.spec
+        )));
     }
 
-    tracing::debug!(model = model_name, revision = model.revision, "converting a CTranslate2 WhisperSpec");
+    tracing::debug!(
+        model = model_name,
+        revision = model.revision,
+        "converting a CTranslate2 WhisperSpec"
+    );
     let hparams = read_hparams(model, model_name)?;
     check_required_flags(model, model_name)?;
     check_projection_is_tied(model, model_name)?;
@@ -69,36 +77,36 @@ pub(crate) fn convert_to_ggml<R: Read + Seek, W: Write>(
     writer.write_mel_filters(N_MELS, N_FREQUENCIES, &mel_filters_80())?;
     writer.write_vocabulary(&tokens)?;
 
-    let mut tensors = TensorMapper {
-        writer,
-        model,
-        n_state: hparams.n_audio_state as u64,
-        model_name,
-        cancel,
-    };
-    tensors.write_all(&hparams)?;
+    let written = write_tensors(&mut writer, model, &hparams, model_name, cancel)?;
 
-    let written = tensors.writer.tensors();
-    let expected = 5
-        + 15 * hparams.n_audio_layer as usize
-        + 2
-        + 2
-        + 24 * hparams.n_text_layer as usize
-        + 2;
-    debug_assert_eq!(written, expected, "tensor count of {model_name}");
-
-    Ok(ConversionSummary { hparams, tensors: written })
+    Ok(ConversionSummary {
+        hparams,
+        tensors: written,
+    })
 }
 
 /// Derives the ggml hyperparameters from the variable shapes and the head counts.
-fn read_hparams<R: Read + Seek>(model: &mut Ct2Model<R>, model_name: &str) -> Result<Hparams, ModelError> {
-    let conversion_error = |reason: String| ModelError::Conversion { model: model_name.to_string(), reason };
+fn read_hparams<R: Read + Seek>(
+    model: &mut Ct2Model<R>,
+    model_name: &str,
+) -> Result<Hparams, ModelError> {
+    let conversion_error = |reason: String| ModelError::Conversion {
+        model: model_name.to_string(),
+        reason,
+    };
     let matrix = |model: &Ct2Model<R>, name: &str| -> Result<Vec<i32>, ModelError> {
         let variable = model.variable(name)?;
-        let dims: Option<Vec<i32>> = variable.shape.iter().map(|&d| i32::try_from(d).ok()).collect();
+        let dims: Option<Vec<i32>> = variable
+            .shape
+            .iter()
+            .map(|&d| i32::try_from(d).ok())
+            .collect();
         match dims {
             Some(dims) if dims.len() >= 2 => Ok(dims),
-            _ => Err(conversion_error(format!("{name} has the unexpected shape {:?}", variable.shape))),
+            _ => Err(conversion_error(format!(
+                "{name} has the unexpected shape {:?}",
+                variable.shape
+            ))),
         }
     };
 
@@ -118,7 +126,9 @@ fn read_hparams<R: Read + Seek>(model: &mut Ct2Model<R>, model_name: &str) -> Re
         i32::try_from(value)
             .ok()
             .filter(|&heads| heads > 0)
-            .ok_or_else(|| conversion_error(format!("{name} is {value}, expected a positive head count")))
+            .ok_or_else(|| {
+                conversion_error(format!("{name} is {value}, expected a positive head count"))
+            })
     };
 
     let hparams = Hparams {
@@ -136,15 +146,22 @@ fn read_hparams<R: Read + Seek>(model: &mut Ct2Model<R>, model_name: &str) -> Re
 
     // whisper.cpp's graph uses one width for the encoder, the decoder and the embeddings.
     if hparams.n_audio_state != hparams.n_text_state || embeddings[1] != hparams.n_text_state {
-        return Err(conversion_error(format!("the encoder and decoder widths differ: {hparams:?}")));
+        return Err(conversion_error(format!(
+            "the encoder and decoder widths differ: {hparams:?}"
+        )));
     }
     if hparams.n_audio_layer == 0 || hparams.n_text_layer == 0 {
-        return Err(conversion_error("no encoder or decoder layers were found".to_string()));
+        return Err(conversion_error(
+            "no encoder or decoder layers were found".to_string(),
+        ));
     }
     Ok(hparams)
 }
 
-fn check_required_flags<R: Read + Seek>(model: &mut Ct2Model<R>, model_name: &str) -> Result<(), ModelError> {
+fn check_required_flags<R: Read + Seek>(
+    model: &mut Ct2Model<R>,
+    model_name: &str,
+) -> Result<(), ModelError> {
     for (name, required) in REQUIRED_FLAGS {
         if !model.contains(name) {
             continue;
@@ -162,7 +179,10 @@ fn check_required_flags<R: Read + Seek>(model: &mut Ct2Model<R>, model_name: &st
 
 /// Checks that the output projection equals the token embedding, because whisper.cpp has
 /// no separate projection tensor.
-fn check_projection_is_tied<R: Read + Seek>(model: &mut Ct2Model<R>, model_name: &str) -> Result<(), ModelError> {
+fn check_projection_is_tied<R: Read + Seek>(
+    model: &mut Ct2Model<R>,
+    model_name: &str,
+) -> Result<(), ModelError> {
     let projection = "decoder/projection/weight";
     let embeddings = "decoder/embeddings/weight";
     if !model.contains(projection) || model.alias_target(projection) == Some(embeddings) {
@@ -181,149 +201,6 @@ fn check_projection_is_tied<R: Read + Seek>(model: &mut Ct2Model<R>, model_name:
     })
 }
 
-/// Writes the tensors, mapping CTranslate2 names and layouts to whisper.cpp's.
-struct TensorMapper<'a, 'w, R, W> {
-    writer: GgmlWriter<'w, W>,
-    model: &'a mut Ct2Model<R>,
-    n_state: u64,
-    model_name: &'a str,
-    cancel: &'a CancelToken,
-}
-
-impl<R: Read + Seek, W: Write> TensorMapper<'_, '_, R, W> {
-    fn write_all(&mut self, hparams: &Hparams) -> Result<(), ModelError> {
-        let n = self.n_state;
-        let n_mels = hparams.n_mels as u64;
-
-        self.f32("encoder.positional_embedding", "encoder/position_encodings/encodings", &[hparams.n_audio_ctx as u64, n])?;
-        self.f16("encoder.conv1.weight", "encoder/conv1/weight", &[n, n_mels, 3])?;
-        self.conv_bias("encoder.conv1.bias", "encoder/conv1/bias")?;
-        self.f16("encoder.conv2.weight", "encoder/conv2/weight", &[n, n, 3])?;
-        self.conv_bias("encoder.conv2.bias", "encoder/conv2/bias")?;
-
-        for i in 0..hparams.n_audio_layer {
-            let (g, c) = (format!("encoder.blocks.{i}"), format!("encoder/layer_{i}"));
-            self.split_linear(
-                &format!("{c}/self_attention/linear_0"),
-                &[(&format!("{g}.attn.query"), true), (&format!("{g}.attn.key"), false), (&format!("{g}.attn.value"), true)],
-            )?;
-            self.linear(&format!("{g}.attn.out"), &format!("{c}/self_attention/linear_1"), n, n)?;
-            self.layer_norm(&format!("{g}.attn_ln"), &format!("{c}/self_attention/layer_norm"))?;
-            self.mlp(&g, &c)?;
-        }
-        self.layer_norm("encoder.ln_post", "encoder/layer_norm")?;
-
-        self.f32("decoder.positional_embedding", "decoder/position_encodings/encodings", &[hparams.n_text_ctx as u64, n])?;
-        self.f16("decoder.token_embedding.weight", "decoder/embeddings/weight", &[hparams.n_vocab as u64, n])?;
-
-        for i in 0..hparams.n_text_layer {
-            let (g, c) = (format!("decoder.blocks.{i}"), format!("decoder/layer_{i}"));
-            self.split_linear(
-                &format!("{c}/self_attention/linear_0"),
-                &[(&format!("{g}.attn.query"), true), (&format!("{g}.attn.key"), false), (&format!("{g}.attn.value"), true)],
-            )?;
-            self.linear(&format!("{g}.attn.out"), &format!("{c}/self_attention/linear_1"), n, n)?;
-            self.layer_norm(&format!("{g}.attn_ln"), &format!("{c}/self_attention/layer_norm"))?;
-
-            self.linear(&format!("{g}.cross_attn.query"), &format!("{c}/attention/linear_0"), n, n)?;
-            self.split_linear(
-                &format!("{c}/attention/linear_1"),
-                &[(&format!("{g}.cross_attn.key"), false), (&format!("{g}.cross_attn.value"), true)],
-            )?;
-            self.linear(&format!("{g}.cross_attn.out"), &format!("{c}/attention/linear_2"), n, n)?;
-            self.layer_norm(&format!("{g}.cross_attn_ln"), &format!("{c}/attention/layer_norm"))?;
-            self.mlp(&g, &c)?;
-        }
-        self.layer_norm("decoder.ln", "decoder/layer_norm")
-    }
-
-    /// Looks a variable up and checks its shape.
-    fn variable(&self, name: &str, shape: &[u64]) -> Result<Variable, ModelError> {
-        let variable = self.model.variable(name)?;
-        if variable.shape != shape {
-            return Err(ModelError::Conversion {
-                model: self.model_name.to_string(),
-                reason: format!("{name} has shape {:?}, expected {shape:?}", variable.shape),
-            });
-        }
-        Ok(variable)
-    }
-
-    fn write(&mut self, ggml_name: &str, shape: &[u64], tensor_type: TensorType, variable: &Variable) -> Result<(), ModelError> {
-        if self.cancel.is_cancelled() {
-            return Err(ModelError::Cancelled { name: self.model_name.to_string() });
-        }
-        self.writer.write_tensor(ggml_name, shape, tensor_type, self.model, variable)
-    }
-
-    fn f32(&mut self, ggml_name: &str, ct2_name: &str, shape: &[u64]) -> Result<(), ModelError> {
-        let variable = self.variable(ct2_name, shape)?;
-        self.write(ggml_name, shape, TensorType::F32, &variable)
-    }
-
-    fn f16(&mut self, ggml_name: &str, ct2_name: &str, shape: &[u64]) -> Result<(), ModelError> {
-        let variable = self.variable(ct2_name, shape)?;
-        self.write(ggml_name, shape, TensorType::F16, &variable)
-    }
-
-    /// Convolution biases are stored as `[n_state, 1]`, so they broadcast over time.
-    fn conv_bias(&mut self, ggml_name: &str, ct2_name: &str) -> Result<(), ModelError> {
-        let variable = self.variable(ct2_name, &[self.n_state])?;
-        self.write(ggml_name, &[self.n_state, 1], TensorType::F32, &variable)
-    }
-
-    fn linear(&mut self, ggml_prefix: &str, ct2_prefix: &str, n_out: u64, n_in: u64) -> Result<(), ModelError> {
-        self.f16(&format!("{ggml_prefix}.weight"), &format!("{ct2_prefix}/weight"), &[n_out, n_in])?;
-        self.f32(&format!("{ggml_prefix}.bias"), &format!("{ct2_prefix}/bias"), &[n_out])
-    }
-
-    fn layer_norm(&mut self, ggml_prefix: &str, ct2_prefix: &str) -> Result<(), ModelError> {
-        let n = self.n_state;
-        self.f32(&format!("{ggml_prefix}.weight"), &format!("{ct2_prefix}/gamma"), &[n])?;
-        self.f32(&format!("{ggml_prefix}.bias"), &format!("{ct2_prefix}/beta"), &[n])
-    }
-
-    fn mlp(&mut self, ggml_block: &str, ct2_layer: &str) -> Result<(), ModelError> {
-        let n = self.n_state;
-        self.linear(&format!("{ggml_block}.mlp.0"), &format!("{ct2_layer}/ffn/linear_0"), 4 * n, n)?;
-        self.linear(&format!("{ggml_block}.mlp.2"), &format!("{ct2_layer}/ffn/linear_1"), n, 4 * n)?;
-        self.layer_norm(&format!("{ggml_block}.mlp_ln"), &format!("{ct2_layer}/ffn/layer_norm"))
-    }
-
-    /// Splits a fused `[k·n_state, n_state]` projection into `k` square ones. A part whose
-    /// flag is false has no bias in Whisper, so its slice of the fused bias must be zero.
-    fn split_linear(&mut self, ct2_prefix: &str, parts: &[(&str, bool)]) -> Result<(), ModelError> {
-        let n = self.n_state;
-        let k = parts.len() as u64;
-        let weight = self.variable(&format!("{ct2_prefix}/weight"), &[k * n, n])?;
-        let bias = self.variable(&format!("{ct2_prefix}/bias"), &[k * n])?;
-
-        for (index, &(ggml_prefix, has_bias)) in parts.iter().enumerate() {
-            let index = index as u64;
-            let (Some(weight_part), Some(bias_part)) = (weight.split_rows(index, k), bias.split_rows(index, k)) else {
-                return Err(ModelError::Conversion {
-                    model: self.model_name.to_string(),
-                    reason: format!("{ct2_prefix} cannot be split into {k} parts"),
-                });
-            };
-
-            self.write(&format!("{ggml_prefix}.weight"), &[n, n], TensorType::F16, &weight_part)?;
-            if has_bias {
-                self.write(&format!("{ggml_prefix}.bias"), &[n], TensorType::F32, &bias_part)?;
-            } else if !self.model.is_all_zero(&bias_part)? {
-                return Err(ModelError::Conversion {
-                    model: self.model_name.to_string(),
-                    reason: format!(
-                        "part {} of {ct2_prefix}/bias is not zero, but Whisper's key projection has no bias",
-                        index + 1
-                    ),
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 #[path = "convert_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -12,35 +12,43 @@ use crate::models::ggml::GGML_MAGIC;
 const N_STATE: u32 = 2;
 const N_VOCAB: u32 = 51864;
 const F32: u8 = 0;
-const INT8: u8 = 1;
+pub(crate) const INT8: u8 = 1;
 const INT16: u8 = 2;
 const F16: u8 = 4;
 
 /// Options for the synthetic model.
 #[derive(Clone, Copy)]
-struct Synthetic {
+pub(crate) struct Synthetic {
     /// CTranslate2 dtype id of every float variable.
-    dtype: u8,
+    pub dtype: u8,
     /// Puts a non-zero value into the key part of the first fused bias.
-    key_bias: bool,
+    pub key_bias: bool,
 }
 
 impl Default for Synthetic {
     fn default() -> Self {
-        Self { dtype: F16, key_bias: false }
+        Self {
+            dtype: F16,
+            key_bias: false,
+        }
     }
 }
 
 /// Deterministic values that float16 represents exactly, so f16 and f32 builds of the
 /// model convert to the same bytes.
 fn values(count: u32, seed: u32) -> Vec<f32> {
-    (0..count).map(|i| ((i + seed) % 9) as f32 * 0.25 - 1.0).collect()
+    (0..count)
+        .map(|i| ((i + seed) % 9) as f32 * 0.25 - 1.0)
+        .collect()
 }
 
 fn encode(values: &[f32], dtype: u8) -> Vec<u8> {
     match dtype {
         F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        F16 => values.iter().flat_map(|&v| f32_to_f16(v).unwrap().to_le_bytes()).collect(),
+        F16 => values
+            .iter()
+            .flat_map(|&v| f32_to_f16(v).unwrap().to_le_bytes())
+            .collect(),
         INT8 => values.iter().map(|&v| v as i8 as u8).collect(),
         other => panic!("no encoder for dtype {other}"),
     }
@@ -55,12 +63,15 @@ struct ModelBuilder {
 impl ModelBuilder {
     fn float(&mut self, name: &str, shape: &[u32]) -> &mut Self {
         self.seed += 1;
-        let data = encode(&values(shape.iter().product(), self.seed), self.options.dtype);
+        let data = encode(
+            &values(shape.iter().product(), self.seed),
+            self.options.dtype,
+        );
         self.builder.variable(name, shape, self.options.dtype, data);
         self
     }
 
-    /// A fused bias whose part `zero_part` of `parts` is zero unless `key_bias` is set.
+    /// Adds a fused bias whose part `zero_part` of `parts` is zero unless `key_bias` is set.
     fn fused_bias(&mut self, name: &str, parts: u32, zero_part: u32) -> &mut Self {
         self.seed += 1;
         let mut data = values(parts * N_STATE, self.seed);
@@ -69,16 +80,23 @@ impl ModelBuilder {
         if self.options.key_bias {
             data[(zero_part * N_STATE) as usize] = 0.5;
         }
-        self.builder.variable(name, &[parts * N_STATE], self.options.dtype, encode(&data, self.options.dtype));
+        self.builder.variable(
+            name,
+            &[parts * N_STATE],
+            self.options.dtype,
+            encode(&data, self.options.dtype),
+        );
         self
     }
 
     fn linear(&mut self, prefix: &str, n_out: u32, n_in: u32) -> &mut Self {
-        self.float(&format!("{prefix}/weight"), &[n_out, n_in]).float(&format!("{prefix}/bias"), &[n_out])
+        self.float(&format!("{prefix}/weight"), &[n_out, n_in])
+            .float(&format!("{prefix}/bias"), &[n_out])
     }
 
     fn layer_norm(&mut self, prefix: &str) -> &mut Self {
-        self.float(&format!("{prefix}/gamma"), &[N_STATE]).float(&format!("{prefix}/beta"), &[N_STATE])
+        self.float(&format!("{prefix}/gamma"), &[N_STATE])
+            .float(&format!("{prefix}/beta"), &[N_STATE])
     }
 
     fn ffn(&mut self, layer: &str) -> &mut Self {
@@ -88,15 +106,26 @@ impl ModelBuilder {
     }
 
     fn self_attention(&mut self, layer: &str) -> &mut Self {
-        self.float(&format!("{layer}/self_attention/linear_0/weight"), &[3 * N_STATE, N_STATE])
-            .fused_bias(&format!("{layer}/self_attention/linear_0/bias"), 3, 1)
-            .linear(&format!("{layer}/self_attention/linear_1"), N_STATE, N_STATE)
-            .layer_norm(&format!("{layer}/self_attention/layer_norm"))
+        self.float(
+            &format!("{layer}/self_attention/linear_0/weight"),
+            &[3 * N_STATE, N_STATE],
+        )
+        .fused_bias(&format!("{layer}/self_attention/linear_0/bias"), 3, 1)
+        .linear(
+            &format!("{layer}/self_attention/linear_1"),
+            N_STATE,
+            N_STATE,
+        )
+        .layer_norm(&format!("{layer}/self_attention/layer_norm"))
     }
 }
 
-fn synthetic_model(options: Synthetic) -> Ct2Builder {
-    let mut m = ModelBuilder { builder: Ct2Builder::new(), options, seed: 0 };
+pub(crate) fn synthetic_model(options: Synthetic) -> Ct2Builder {
+    let mut m = ModelBuilder {
+        builder: Ct2Builder::new(),
+        options,
+        seed: 0,
+    };
 
     m.builder
         .variable("decoder/activation", &[], INT8, vec![3])
@@ -118,32 +147,48 @@ fn synthetic_model(options: Synthetic) -> Ct2Builder {
         .float("decoder/position_encodings/encodings", &[2, N_STATE])
         .self_attention("decoder/layer_0")
         .linear("decoder/layer_0/attention/linear_0", N_STATE, N_STATE)
-        .float("decoder/layer_0/attention/linear_1/weight", &[2 * N_STATE, N_STATE])
+        .float(
+            "decoder/layer_0/attention/linear_1/weight",
+            &[2 * N_STATE, N_STATE],
+        )
         .fused_bias("decoder/layer_0/attention/linear_1/bias", 2, 0)
         .linear("decoder/layer_0/attention/linear_2", N_STATE, N_STATE)
         .layer_norm("decoder/layer_0/attention/layer_norm")
         .ffn("decoder/layer_0")
         .layer_norm("decoder/layer_norm");
 
-    m.builder.alias("decoder/projection/weight", "decoder/embeddings/weight");
+    m.builder
+        .alias("decoder/projection/weight", "decoder/embeddings/weight");
     m.builder
 }
 
-fn vocabulary() -> String {
+pub(crate) fn vocabulary() -> String {
     let mut lines: Vec<String> = (0..N_VOCAB).map(|i| format!("t{i}")).collect();
     lines[50256] = "<|endoftext|>".to_string();
     lines.join("\n") + "\n"
 }
 
-fn convert_bytes(model_bin: Vec<u8>, cancel: &CancelToken) -> Result<(ConversionSummary, Vec<u8>), ModelError> {
+pub(crate) fn convert_bytes(
+    model_bin: Vec<u8>,
+    cancel: &CancelToken,
+) -> Result<(ConversionSummary, Vec<u8>), ModelError> {
     let mut model = Ct2Model::open(Cursor::new(model_bin), "synthetic")?;
     let mut out = Vec::new();
-    let summary = convert_to_ggml(&mut model, &vocabulary(), &mut out, Path::new("ggml-synthetic.bin"), "synthetic", cancel)?;
+    let summary = convert_to_ggml(
+        &mut model,
+        &vocabulary(),
+        &mut out,
+        Path::new("ggml-synthetic.bin"),
+        "synthetic",
+        cancel,
+    )?;
     Ok((summary, out))
 }
 
 fn convert_ok(builder: &Ct2Builder) -> Vec<u8> {
-    convert_bytes(builder.build(), &CancelToken::new()).unwrap().1
+    convert_bytes(builder.build(), &CancelToken::new())
+        .unwrap()
+        .1
 }
 
 fn convert_err(builder: &Ct2Builder) -> ModelError {
@@ -170,7 +215,10 @@ struct Parsed {
 
 impl Parsed {
     fn tensor(&self, name: &str) -> &Tensor {
-        self.tensors.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no tensor {name}"))
+        self.tensors
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no tensor {name}"))
     }
 }
 
@@ -207,17 +255,31 @@ fn parse(bytes: &[u8]) -> Parsed {
         let name = String::from_utf8(take(&mut pos, name_len)).unwrap();
         let element = if tensor_type == 0 { 4 } else { 2 };
         let data = take(&mut pos, dims.iter().product::<i32>() as usize * element);
-        tensors.push(Tensor { name, dims, tensor_type, data });
+        tensors.push(Tensor {
+            name,
+            dims,
+            tensor_type,
+            data,
+        });
     }
-    Parsed { header, mel, tokens, tensors }
+    Parsed {
+        header,
+        mel,
+        tokens,
+        tensors,
+    }
 }
 
 fn f16_values(data: &[u8]) -> Vec<f32> {
-    data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect()
+    data.chunks_exact(2)
+        .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+        .collect()
 }
 
 fn f32_values(data: &[u8]) -> Vec<f32> {
-    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    data.chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 #[test]
@@ -241,7 +303,11 @@ fn convert_writes_header_mel_and_vocabulary() {
 
 #[test]
 fn convert_writes_tensors_in_state_dict_order() {
-    let (summary, bytes) = convert_bytes(synthetic_model(Synthetic::default()).build(), &CancelToken::new()).unwrap();
+    let (summary, bytes) = convert_bytes(
+        synthetic_model(Synthetic::default()).build(),
+        &CancelToken::new(),
+    )
+    .unwrap();
     let parsed = parse(&bytes);
     let names: Vec<&str> = parsed.tensors.iter().map(|t| t.name.as_str()).collect();
 
@@ -315,7 +381,9 @@ fn convert_splits_fused_projections() {
     let mut source = Ct2Model::open(Cursor::new(builder.build()), "synthetic").unwrap();
     let parsed = parse(&convert_ok(&builder));
 
-    let fused = source.variable("encoder/layer_0/self_attention/linear_0/weight").unwrap();
+    let fused = source
+        .variable("encoder/layer_0/self_attention/linear_0/weight")
+        .unwrap();
     let fused = source.read_bytes(&fused).unwrap();
     // Each part is a 2×2 float16 block: 8 bytes.
     let parts = ["query", "key", "value"];
@@ -325,7 +393,9 @@ fn convert_splits_fused_projections() {
         assert_eq!(tensor.data, fused[i * 8..(i + 1) * 8], "{part}");
     }
 
-    let fused_bias = source.variable("decoder/layer_0/attention/linear_1/bias").unwrap();
+    let fused_bias = source
+        .variable("decoder/layer_0/attention/linear_1/bias")
+        .unwrap();
     let fused_bias = f16_values(&source.read_bytes(&fused_bias).unwrap());
     let value_bias = parsed.tensor("decoder.blocks.0.cross_attn.value.bias");
     assert_eq!(f32_values(&value_bias.data), fused_bias[2..4]);
@@ -334,53 +404,91 @@ fn convert_splits_fused_projections() {
 #[test]
 fn convert_f32_model_like_f16_model() {
     let from_f16 = convert_ok(&synthetic_model(Synthetic::default()));
-    let from_f32 = convert_ok(&synthetic_model(Synthetic { dtype: F32, ..Synthetic::default() }));
+    let from_f32 = convert_ok(&synthetic_model(Synthetic {
+        dtype: F32,
+        ..Synthetic::default()
+    }));
 
     assert_eq!(from_f16, from_f32);
 }
 
 #[test]
 fn convert_rejects_int8_weights() {
-    let err = convert_err(&synthetic_model(Synthetic { dtype: INT8, ..Synthetic::default() }));
+    let err = convert_err(&synthetic_model(Synthetic {
+        dtype: INT8,
+        ..Synthetic::default()
+    }));
 
-    assert!(matches!(err, ModelError::UnsupportedDtype { dtype: "int8", .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::UnsupportedDtype { dtype: "int8", .. }),
+        "{err}"
+    );
     let message = err.to_string();
     assert!(message.contains("synthetic"), "{message}");
-    assert!(message.contains("encoder/position_encodings/encodings"), "{message}");
+    assert!(
+        message.contains("encoder/position_encodings/encodings"),
+        "{message}"
+    );
 }
 
 #[test]
 fn convert_rejects_nonzero_key_bias() {
-    let err = convert_err(&synthetic_model(Synthetic { key_bias: true, ..Synthetic::default() }));
+    let err = convert_err(&synthetic_model(Synthetic {
+        key_bias: true,
+        ..Synthetic::default()
+    }));
 
     let message = err.to_string();
-    assert!(message.contains("encoder/layer_0/self_attention/linear_0/bias"), "{message}");
+    assert!(
+        message.contains("encoder/layer_0/self_attention/linear_0/bias"),
+        "{message}"
+    );
     assert!(message.contains("key projection"), "{message}");
 }
 
 #[test]
 fn convert_rejects_f32_overflowing_f16() {
-    let mut builder = synthetic_model(Synthetic { dtype: F32, ..Synthetic::default() });
-    builder.replace("encoder/conv1/weight", 1e6f32.to_le_bytes().repeat(2 * 80 * 3));
+    let mut builder = synthetic_model(Synthetic {
+        dtype: F32,
+        ..Synthetic::default()
+    });
+    builder.replace(
+        "encoder/conv1/weight",
+        1e6f32.to_le_bytes().repeat(2 * 80 * 3),
+    );
 
     let message = convert_err(&builder).to_string();
-    assert!(message.contains("encoder/conv1/weight has values outside the float16 range"), "{message}");
+    assert!(
+        message.contains("encoder/conv1/weight has values outside the float16 range"),
+        "{message}"
+    );
 }
 
 #[test]
 fn convert_rejects_wrong_shape() {
     let mut builder = synthetic_model(Synthetic::default());
-    builder.reshape("encoder/layer_0/ffn/linear_1/weight", &[N_STATE * 4, N_STATE]);
+    builder.reshape(
+        "encoder/layer_0/ffn/linear_1/weight",
+        &[N_STATE * 4, N_STATE],
+    );
 
     let message = convert_err(&builder).to_string();
-    assert!(message.contains("encoder/layer_0/ffn/linear_1/weight has shape [8, 2], expected [2, 8]"), "{message}");
+    assert!(
+        message.contains("encoder/layer_0/ffn/linear_1/weight has shape [8, 2], expected [2, 8]"),
+        "{message}"
+    );
 }
 
 #[test]
 fn convert_rejects_untied_projection() {
     let mut builder = synthetic_model(Synthetic::default());
     builder.remove_aliases();
-    builder.variable("decoder/projection/weight", &[N_VOCAB, N_STATE], F16, vec![0; (N_VOCAB * N_STATE * 2) as usize]);
+    builder.variable(
+        "decoder/projection/weight",
+        &[N_VOCAB, N_STATE],
+        F16,
+        vec![0; (N_VOCAB * N_STATE * 2) as usize],
+    );
 
     let message = convert_err(&builder).to_string();
     assert!(message.contains("output projection differs"), "{message}");
@@ -392,7 +500,12 @@ fn convert_accepts_projection_copy() {
     let mut copied = synthetic_model(Synthetic::default());
     copied.remove_aliases();
     let embedding = copied.data("decoder/embeddings/weight");
-    copied.variable("decoder/projection/weight", &[N_VOCAB, N_STATE], F16, embedding);
+    copied.variable(
+        "decoder/projection/weight",
+        &[N_VOCAB, N_STATE],
+        F16,
+        embedding,
+    );
 
     assert_eq!(convert_ok(&copied), convert_ok(&aliased));
 }

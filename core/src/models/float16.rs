@@ -128,14 +128,26 @@ mod tests {
             let high = low + 1;
             let a = f64::from(f16_to_f32(low));
             let b = f64::from(f16_to_f32(high));
-            // The midpoint needs 12 significant bits, so f32 holds it exactly.
+            // The midpoint needs 12 significant bits, so f32 represents it exactly.
             let mid = ((a + b) / 2.0) as f32;
             let even = if low % 2 == 0 { low } else { high };
 
             assert_eq!(f32_to_f16(mid), Some(even), "midpoint of {low:#06x}");
-            assert_eq!(f32_to_f16(next_up(mid)), Some(high), "above midpoint of {low:#06x}");
-            assert_eq!(f32_to_f16(next_down(mid)), Some(low), "below midpoint of {low:#06x}");
-            assert_eq!(f32_to_f16(-mid), Some(even | 0x8000), "negative midpoint of {low:#06x}");
+            assert_eq!(
+                f32_to_f16(next_up(mid)),
+                Some(high),
+                "above midpoint of {low:#06x}"
+            );
+            assert_eq!(
+                f32_to_f16(next_down(mid)),
+                Some(low),
+                "below midpoint of {low:#06x}"
+            );
+            assert_eq!(
+                f32_to_f16(-mid),
+                Some(even | 0x8000),
+                "negative midpoint of {low:#06x}"
+            );
         }
     }
 

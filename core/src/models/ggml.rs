@@ -1,7 +1,7 @@
 //! Writer for whisper.cpp's single-file ggml model format.
 //!
-//! The layout is the one `whisper_model_load()` in whisper.cpp 1.8 reads, all integers
-//! little-endian i32:
+//! The layout is the one `whisper_model_load()` reads in whisper.cpp 1.8.3, the version
+//! bundled with whisper-rs-sys 0.15. All integers are little-endian i32:
 //!
 //! ```text
 //! magic 0x67676d6c, 10 hyperparameters, ftype
@@ -116,7 +116,7 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
 
     /// Writes one tensor whose data is `variable` of `model`, converted to `tensor_type`.
     ///
-    /// `shape` is outermost first, as in PyTorch; the file stores it innermost first. It
+    /// `shape` is outermost first, as in PyTorch. The file stores it innermost first. It
     /// may differ from the variable's shape (a bias stored as `[n, 1]`) but must hold the
     /// same number of elements.
     pub(crate) fn write_tensor<R: Read + Seek>(
@@ -148,8 +148,9 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
         self.write_i32(name.len() as i32)?;
         self.write_i32(tensor_type as i32)?;
         for &dim in shape.iter().rev() {
-            let dim = i32::try_from(dim)
-                .map_err(|_| self.conversion_error(format!("{name} has a dimension of {dim}, above i32")))?;
+            let dim = i32::try_from(dim).map_err(|_| {
+                self.conversion_error(format!("{name} has a dimension of {dim}, above i32"))
+            })?;
             self.write_i32(dim)?;
         }
         self.write_bytes(name.as_bytes())?;
@@ -176,7 +177,10 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
                         let Some(half) = f32_to_f16(value) else {
                             return Err(ModelError::Conversion {
                                 model: model_name.clone(),
-                                reason: format!("{} has values outside the float16 range", variable.name),
+                                reason: format!(
+                                    "{} has values outside the float16 range",
+                                    variable.name
+                                ),
                             });
                         };
                         converted.extend_from_slice(&half.to_le_bytes());
@@ -192,7 +196,10 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
     }
 
     fn conversion_error(&self, reason: String) -> ModelError {
-        ModelError::Conversion { model: self.model.clone(), reason }
+        ModelError::Conversion {
+            model: self.model.clone(),
+            reason,
+        }
     }
 
     fn write_i32(&mut self, value: i32) -> Result<(), ModelError> {
@@ -200,11 +207,13 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
     }
 
     fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
-        self.out.write_all(bytes).map_err(ModelError::io("write", &self.path))
+        self.out
+            .write_all(bytes)
+            .map_err(ModelError::io("write", &self.path))
     }
 }
 
-/// How the bytes of a CTranslate2 variable become the bytes of a ggml tensor.
+/// Conversion from the bytes of a CTranslate2 variable to the bytes of a ggml tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Conversion {
     Copy,
@@ -217,7 +226,9 @@ impl Conversion {
         // TODO: dequantise int8 weights (each row scaled by its `weight_scale`) so that
         // int8 CTranslate2 builds can be converted too.
         match (from, to) {
-            (DType::Float16, TensorType::F16) | (DType::Float32, TensorType::F32) => Some(Conversion::Copy),
+            (DType::Float16, TensorType::F16) | (DType::Float32, TensorType::F32) => {
+                Some(Conversion::Copy)
+            }
             (DType::Float16, TensorType::F32) => Some(Conversion::WidenF16),
             (DType::Float32, TensorType::F16) => Some(Conversion::NarrowF32),
             _ => None,

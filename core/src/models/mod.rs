@@ -22,8 +22,10 @@ mod ggml;
 mod mel_filters;
 mod progress;
 pub mod pypi;
+mod relative_url;
 mod staged;
 mod store;
+mod tensor_map;
 mod vocab;
 mod wheel_source;
 

@@ -13,7 +13,10 @@ pub struct FetchProgress {
 pub enum FetchPhase {
     /// Downloading the files the model is made from. The byte counts cover every file that
     /// has to be downloaded. Files already in the cache are not counted.
-    Downloading { done_bytes: u64, total_bytes: Option<u64> },
+    Downloading {
+        done_bytes: u64,
+        total_bytes: Option<u64>,
+    },
 
     /// Converting the downloaded model to whisper.cpp's format.
     Converting,
@@ -23,13 +26,14 @@ pub enum FetchPhase {
 }
 
 impl FetchProgress {
-    /// Completed fraction of the download, from 0.0 to 1.0, or `None` outside the download
+    /// Returns the completed fraction of the download, from 0.0 to 1.0, or `None` outside the download
     /// or when the total is unknown.
     pub fn download_fraction(&self) -> Option<f64> {
         match self.phase {
-            FetchPhase::Downloading { done_bytes, total_bytes: Some(total) } if total > 0 => {
-                Some((done_bytes as f64 / total as f64).min(1.0))
-            }
+            FetchPhase::Downloading {
+                done_bytes,
+                total_bytes: Some(total),
+            } if total > 0 => Some((done_bytes as f64 / total as f64).min(1.0)),
             _ => None,
         }
     }
@@ -40,7 +44,13 @@ mod tests {
     use super::*;
 
     fn downloading(done_bytes: u64, total_bytes: Option<u64>) -> FetchProgress {
-        FetchProgress { model: "base", phase: FetchPhase::Downloading { done_bytes, total_bytes } }
+        FetchProgress {
+            model: "base",
+            phase: FetchPhase::Downloading {
+                done_bytes,
+                total_bytes,
+            },
+        }
     }
 
     #[test]
@@ -50,7 +60,10 @@ mod tests {
         assert_eq!(downloading(5, None).download_fraction(), None);
         assert_eq!(downloading(0, Some(0)).download_fraction(), None);
 
-        let converting = FetchProgress { model: "base", phase: FetchPhase::Converting };
+        let converting = FetchProgress {
+            model: "base",
+            phase: FetchPhase::Converting,
+        };
         assert_eq!(converting.download_fraction(), None);
     }
 }

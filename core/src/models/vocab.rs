@@ -1,7 +1,7 @@
 //! The vocabulary section of a ggml Whisper model, built from CTranslate2's
 //! `vocabulary.txt`.
 //!
-//! `vocabulary.txt` holds one token per line in GPT-2's byte-level form: every byte is
+//! `vocabulary.txt` contains one token per line in GPT-2's byte-level form: every byte is
 //! shown as a printable Unicode character. whisper.cpp wants the raw bytes of the 50257
 //! base tokens (ids 0 to 50256, the entries of the tokenizer's `vocab.json`) and adds the
 //! special and timestamp tokens itself.
@@ -58,7 +58,10 @@ pub(crate) fn base_tokens(
     n_vocab: usize,
     model: &str,
 ) -> Result<Vec<Vec<u8>>, ModelError> {
-    let invalid = |reason: String| ModelError::InvalidVocabulary { model: model.to_string(), reason };
+    let invalid = |reason: String| ModelError::InvalidVocabulary {
+        model: model.to_string(),
+        reason,
+    };
 
     let mut tokens: Vec<&str> = vocabulary_txt.split('\n').collect();
     if tokens.last() == Some(&"") {
@@ -71,9 +74,13 @@ pub(crate) fn base_tokens(
         )));
     }
 
-    // The end-of-text id tells English-only (50256) and multilingual (50257) vocabularies
-    // apart; a mismatch means the vocabulary belongs to another model.
-    let expected_end_of_text = if n_vocab >= MULTILINGUAL_MIN_VOCAB { 50257 } else { 50256 };
+    // The end-of-text id differs between English-only (50256) and multilingual (50257)
+    // vocabularies. A mismatch means that the vocabulary belongs to another model.
+    let expected_end_of_text = if n_vocab >= MULTILINGUAL_MIN_VOCAB {
+        50257
+    } else {
+        50256
+    };
     let end_of_text = tokens.iter().position(|&token| token == END_OF_TEXT);
     if end_of_text != Some(expected_end_of_text) {
         return Err(invalid(format!(
@@ -88,9 +95,11 @@ pub(crate) fn base_tokens(
             out.push(token.as_bytes().to_vec());
             continue;
         }
-        let bytes = decoder
-            .decode(token)
-            .ok_or_else(|| invalid(format!("token {id} ({token:?}) is not a GPT-2 byte-level token")))?;
+        let bytes = decoder.decode(token).ok_or_else(|| {
+            invalid(format!(
+                "token {id} ({token:?}) is not a GPT-2 byte-level token"
+            ))
+        })?;
         out.push(bytes);
     }
     Ok(out)

