@@ -302,7 +302,7 @@ fn convert_writes_header_mel_and_vocabulary() {
 }
 
 #[test]
-fn convert_writes_tensors_in_state_dict_order() {
+fn convert_writes_tensors_in_fixed_order() {
     let (summary, bytes) = convert_bytes(
         synthetic_model(Synthetic::default()).build(),
         &CancelToken::new(),

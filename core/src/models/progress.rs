@@ -12,7 +12,8 @@ pub struct FetchProgress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchPhase {
     /// Downloading the files the model is made from. The byte counts cover every file that
-    /// has to be downloaded. Files already in the cache are not counted.
+    /// has to be downloaded. Files already in the cache are not counted. When a download is
+    /// retried, `done_bytes` drops back by what that file had received.
     Downloading {
         done_bytes: u64,
         total_bytes: Option<u64>,

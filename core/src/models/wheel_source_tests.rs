@@ -58,7 +58,7 @@ impl Fixture {
         ]);
         let wheel2 = zip_members(&[("synthetic/model.bin.part2", part2)]);
 
-        // The pin is what the converter makes of the same model in memory; a model it
+        // The pin is what the converter makes of the same model in memory. A model that it
         // rejects gets a placeholder pin.
         let expected = convert_bytes(model_bin.clone(), &CancelToken::new())
             .map(|(_, bytes)| bytes)

@@ -252,7 +252,7 @@ fn reject_trailing_bytes() {
 #[test]
 fn reject_string_without_nul() {
     let mut bytes = sample().build();
-    // The spec name "WhisperSpec\0" occupies bytes 6..18; replace its NUL.
+    // The spec name "WhisperSpec\0" occupies bytes 6..18, so byte 17 is its NUL.
     bytes[17] = b'!';
     assert!(reason(open(bytes)).contains("does not end with NUL"));
 }
