@@ -16,12 +16,13 @@ use super::{DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
 
 /// Shortfall against the duration in the header that counts as truncation, in milliseconds.
-/// Codecs without gapless support in symphonia (Vorbis in Matroska, for one) can end up to
-/// a block short of the stated duration, which is well below this.
+/// Intact files can fall slightly short: ALAC in CAF written by ffmpeg 5.1 states 65 ms
+/// more than it contains.
 const TRUNCATION_TOLERANCE_MS: u64 = 250;
 
-/// Longest silence inserted for one skipped packet, in nanoseconds. Real packets last well
-/// under a second, so a longer stated duration comes from a damaged header.
+/// Maximum silence inserted for one skipped packet, in nanoseconds. Packets of the supported
+/// codecs last at most about 1.5 s (a FLAC frame of 65 535 samples at 44.1 kHz), so a longer
+/// stated duration comes from a damaged header.
 const MAX_SILENCE_PER_PACKET_NS: u64 = 10 * 1_000_000_000;
 
 /// Decodes the first decodable audio track of `path` to 16 kHz mono samples for whisper.
@@ -41,12 +42,18 @@ pub fn decode_for_whisper(
     check_cancel(path, cancel)?;
 
     let mut source = Source::open(path)?;
-    let expected_ms = source.info.duration_ms;
-    let mut progress = ProgressReporter::new(on_progress, expected_ms);
-    let mut pipeline = Pipeline::new(expected_ms);
+    let mut progress = ProgressReporter::new(on_progress, source.info.duration_ms);
+    let mut pipeline = Pipeline::new(source.info.duration_ms);
     let mut tally = PacketTally::default();
 
-    let end = read_packets(path, &mut source, &mut pipeline, &mut progress, &mut tally, cancel)?;
+    let end = read_packets(
+        path,
+        &mut source,
+        &mut pipeline,
+        &mut progress,
+        &mut tally,
+        cancel,
+    )?;
 
     if tally.decoded == 0 {
         return Err(nothing_decoded(path, &tally, end));
@@ -66,7 +73,7 @@ pub fn decode_for_whisper(
             last_error: tally.last_error.clone().unwrap_or_default(),
         });
     }
-    warnings.extend(end_warning(end, decoded_ms, expected_ms));
+    warnings.extend(end_warning(end, decoded_ms, source.track.stated_ms));
 
     for warning in &warnings {
         tracing::warn!(path = %path.display(), %warning, "decoded with a problem");
@@ -77,10 +84,14 @@ pub fn decode_for_whisper(
     info.sample_rate = first_format.map(|(rate, _)| rate);
     info.channels = first_format.map(|(_, channels)| channels);
 
-    Ok(DecodedAudio { samples, source: info, warnings })
+    Ok(DecodedAudio {
+        samples,
+        source: info,
+        warnings,
+    })
 }
 
-/// How the packet loop ended.
+/// Reason the packet loop ended.
 #[derive(Debug)]
 enum StreamEnd {
     /// The reader reported the end of the stream.
@@ -111,7 +122,10 @@ fn read_packets(
     tally: &mut PacketTally,
     cancel: &CancelToken,
 ) -> Result<StreamEnd, DecodeError> {
-    let resample_error = |source| DecodeError::Resample { path: path.into(), source };
+    let resample_error = |source| DecodeError::Resample {
+        path: path.into(),
+        source,
+    };
     let mut reset_pending = false;
 
     loop {
@@ -147,7 +161,9 @@ fn read_packets(
             Ok(Ok((rate, channels))) => {
                 tally.decoded += 1;
                 tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
-                pipeline.push_decoded(rate, channels).map_err(resample_error)?;
+                pipeline
+                    .push_decoded(rate, channels)
+                    .map_err(resample_error)?;
             }
             Ok(Err(error)) if is_recoverable(&error) => {
                 let silence_ns = skipped_packet_ns(&packet, source.track, pipeline, tally);
@@ -208,7 +224,10 @@ fn skipped_packet_ns(
         .current_rate()
         .map(|rate| tally.last_frames * 1_000_000_000 / u64::from(rate));
 
-    from_packet.or(from_last_packet).unwrap_or(0).min(MAX_SILENCE_PER_PACKET_NS)
+    from_packet
+        .or(from_last_packet)
+        .unwrap_or(0)
+        .min(MAX_SILENCE_PER_PACKET_NS)
 }
 
 fn nothing_decoded(path: &Path, tally: &PacketTally, end: StreamEnd) -> DecodeError {
@@ -216,7 +235,11 @@ fn nothing_decoded(path: &Path, tally: &PacketTally, end: StreamEnd) -> DecodeEr
 
     if tally.skipped > 0 {
         let detail = tally.last_error.clone().unwrap_or_default();
-        return DecodeError::Undecodable { path, count: tally.skipped, detail };
+        return DecodeError::Undecodable {
+            path,
+            count: tally.skipped,
+            detail,
+        };
     }
 
     match end {
@@ -231,9 +254,15 @@ fn end_warning(end: StreamEnd, decoded_ms: u64, expected_ms: Option<u64>) -> Opt
         StreamEnd::Complete => {
             let expected = expected_ms?;
             let short = decoded_ms.saturating_add(TRUNCATION_TOLERANCE_MS) < expected;
-            short.then_some(DecodeWarning::Truncated { decoded_ms, expected_ms })
+            short.then_some(DecodeWarning::Truncated {
+                decoded_ms,
+                expected_ms,
+            })
         }
-        StreamEnd::UnexpectedEof => Some(DecodeWarning::Truncated { decoded_ms, expected_ms }),
+        StreamEnd::UnexpectedEof => Some(DecodeWarning::Truncated {
+            decoded_ms,
+            expected_ms,
+        }),
         StreamEnd::Failed(reason) => Some(DecodeWarning::StoppedEarly { decoded_ms, reason }),
         StreamEnd::Panicked(message) => Some(DecodeWarning::StoppedEarly {
             decoded_ms,

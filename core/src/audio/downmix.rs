@@ -4,8 +4,7 @@
 /// samples of that frame.
 ///
 /// Averaging keeps a voice that is present on one channel only, at `1 / channels` of its
-/// level, which whisper tolerates. A trailing partial frame is ignored, and `channels == 0`
-/// appends nothing.
+/// level. A trailing partial frame is ignored, and `channels == 0` appends nothing.
 pub fn downmix(interleaved: &[f32], channels: usize, mono: &mut Vec<f32>) {
     match channels {
         0 => {}

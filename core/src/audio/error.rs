@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::resample::ResamplerError;
 
-/// Why a file could not be turned into samples. Every variant carries the path, and its
+/// Error that stops a file from being decoded. Every variant carries the path, and its
 /// message names the file and the problem in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -50,7 +50,11 @@ pub enum DecodeError {
         "{}: none of the {count} audio packets could be decoded (last error: {detail})",
         path.display()
     )]
-    Undecodable { path: PathBuf, count: u64, detail: String },
+    Undecodable {
+        path: PathBuf,
+        count: u64,
+        detail: String,
+    },
 
     #[error("{}: {source}", path.display())]
     Resample {
@@ -74,17 +78,28 @@ pub enum DecodeError {
 pub enum DecodeWarning {
     /// The file ends before the point its header states, or inside a packet.
     /// `expected_ms` is the duration from the header, if it states one.
-    Truncated { decoded_ms: u64, expected_ms: Option<u64> },
+    Truncated {
+        decoded_ms: u64,
+        expected_ms: Option<u64>,
+    },
 
     /// Packets that failed to decode, each replaced by silence of the packet's duration.
-    SkippedPackets { count: u64, silence_ms: u64, last_error: String },
+    SkippedPackets {
+        count: u64,
+        silence_ms: u64,
+        last_error: String,
+    },
 
     /// An error that ended decoding early. The audio before `decoded_ms` is kept.
     StoppedEarly { decoded_ms: u64, reason: String },
 
     /// The sample rate changed inside the stream, as in chained Ogg streams. The output stays
     /// continuous at 16 kHz.
-    SampleRateChanged { from_hz: u32, to_hz: u32, at_ms: u64 },
+    SampleRateChanged {
+        from_hz: u32,
+        to_hz: u32,
+        at_ms: u64,
+    },
 }
 
 impl fmt::Display for DecodeWarning {
@@ -152,15 +167,28 @@ mod tests {
     #[test]
     fn warnings_display_one_line() {
         let warnings = [
-            DecodeWarning::Truncated { decoded_ms: 1_200, expected_ms: Some(3_000) },
-            DecodeWarning::Truncated { decoded_ms: 1_200, expected_ms: None },
+            DecodeWarning::Truncated {
+                decoded_ms: 1_200,
+                expected_ms: Some(3_000),
+            },
+            DecodeWarning::Truncated {
+                decoded_ms: 1_200,
+                expected_ms: None,
+            },
             DecodeWarning::SkippedPackets {
                 count: 2,
                 silence_ms: 52,
                 last_error: "malformed stream: bad".into(),
             },
-            DecodeWarning::StoppedEarly { decoded_ms: 5, reason: "boom".into() },
-            DecodeWarning::SampleRateChanged { from_hz: 44_100, to_hz: 48_000, at_ms: 61_000 },
+            DecodeWarning::StoppedEarly {
+                decoded_ms: 5,
+                reason: "boom".into(),
+            },
+            DecodeWarning::SampleRateChanged {
+                from_hz: 44_100,
+                to_hz: 48_000,
+                at_ms: 61_000,
+            },
         ];
 
         for warning in warnings {

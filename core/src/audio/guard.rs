@@ -1,7 +1,7 @@
 //! Containment of panics raised inside symphonia.
 //!
 //! Symphonia's readers and decoders parse untrusted bytes, and a bug in one of them can panic
-//! (index out of range, arithmetic overflow). Every call into symphonia on file data goes
+//! (index out of range, arithmetic overflow). Every symphonia call that parses file data goes
 //! through [`catch_panic`], so such a file fails with an error instead of ending the app.
 
 use std::any::Any;

@@ -63,7 +63,8 @@ pub struct DecodedAudio {
     /// The file and track as decoded: `sample_rate` and `channels` come from the first
     /// decoded packet rather than from the container.
     pub source: AudioInfo,
-    /// Problems that decoding worked around, in the order they occurred.
+    /// Problems that decoding worked around: sample rate changes in stream order, then
+    /// skipped packets, then how the stream ended.
     pub warnings: Vec<DecodeWarning>,
 }
 

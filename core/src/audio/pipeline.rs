@@ -73,7 +73,7 @@ impl Pipeline {
         self.decoded_ns() / 1_000_000
     }
 
-    /// Downmixes and resamples the packet in `interleaved`, which holds `channels` channels
+    /// Downmixes and resamples the packet in `interleaved`, which contains `channels` channels
     /// at `rate` Hz.
     pub fn push_decoded(&mut self, rate: u32, channels: usize) -> Result<(), ResamplerError> {
         self.use_rate(rate, channels)?;
@@ -103,7 +103,7 @@ impl Pipeline {
         }
     }
 
-    /// Flushes the resampler and returns the 16 kHz output with the sample rate changes seen.
+    /// Flushes the resampler and returns the 16 kHz output and the sample rate change warnings.
     pub fn finish(mut self) -> Result<(Vec<f32>, Vec<DecodeWarning>), ResamplerError> {
         if let Some(resampler) = self.resampler.take() {
             resampler.finish(&mut self.output)?;
@@ -190,7 +190,9 @@ mod tests {
         let (samples, warnings) = pipeline.finish().unwrap();
         assert_eq!(samples.len(), 24_000);
         assert!(samples[..7_000].iter().all(|s| s.abs() < 0.01));
-        assert!(samples[9_000..23_000].iter().all(|s| (s - 0.5).abs() < 0.01));
+        assert!(samples[9_000..23_000]
+            .iter()
+            .all(|s| (s - 0.5).abs() < 0.01));
         assert!(warnings.is_empty());
     }
 
@@ -209,7 +211,11 @@ mod tests {
         assert_eq!(samples.len(), 32_000);
         assert_eq!(
             warnings,
-            vec![DecodeWarning::SampleRateChanged { from_hz: 44_100, to_hz: 48_000, at_ms: 1_000 }]
+            vec![DecodeWarning::SampleRateChanged {
+                from_hz: 44_100,
+                to_hz: 48_000,
+                at_ms: 1_000
+            }]
         );
     }
 

@@ -15,7 +15,11 @@ pub(super) struct ProgressReporter<'a> {
 
 impl<'a> ProgressReporter<'a> {
     pub fn new(callback: &'a mut dyn FnMut(DecodeProgress), total_ms: Option<u64>) -> Self {
-        let mut reporter = ProgressReporter { callback, total_ms, last_reported_ms: None };
+        let mut reporter = ProgressReporter {
+            callback,
+            total_ms,
+            last_reported_ms: None,
+        };
         reporter.report(0);
         reporter
     }
@@ -38,7 +42,10 @@ impl<'a> ProgressReporter<'a> {
 
     fn report(&mut self, decoded_ms: u64) {
         self.last_reported_ms = Some(decoded_ms);
-        (self.callback)(DecodeProgress { decoded_ms, total_ms: self.total_ms });
+        (self.callback)(DecodeProgress {
+            decoded_ms,
+            total_ms: self.total_ms,
+        });
     }
 }
 

@@ -8,10 +8,10 @@ use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDe
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, FormatReader, Track};
+use symphonia::core::formats::{FormatOptions, FormatReader, MediaInfo, Track};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::units::TimeBase;
+use symphonia::core::units::{Duration, TimeBase};
 
 use super::codec_name::codec_name;
 use super::guard::catch_panic;
@@ -25,12 +25,14 @@ pub(super) struct Source {
     pub info: AudioInfo,
 }
 
-/// What the decode loop needs to know about the chosen track.
+/// Facts about the chosen track that the decode loop uses.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct ChosenTrack {
     pub id: u32,
     /// Unit of packet timestamps and durations, if the container states one.
     pub time_base: Option<TimeBase>,
+    /// Duration of this track in milliseconds as the container states it, if it does.
+    pub stated_ms: Option<u64>,
 }
 
 /// Opens `path` and prepares a decoder for its first decodable audio track, without decoding
@@ -64,14 +66,24 @@ impl Source {
         let reader = match probed {
             Ok(Ok(reader)) => reader,
             Ok(Err(error)) => return Err(probe_error(path, error)),
-            Err(detail) => return Err(DecodeError::DecoderPanic { path: path.into(), detail }),
+            Err(detail) => {
+                return Err(DecodeError::DecoderPanic {
+                    path: path.into(),
+                    detail,
+                })
+            }
         };
 
         let (track, decoder) = choose_track(path, reader.as_ref())?;
-        let info = describe(reader.as_ref(), track.id, decoder.as_ref());
+        let info = describe(reader.as_ref(), track, decoder.as_ref());
         tracing::debug!(path = %path.display(), ?info, "opened media file");
 
-        Ok(Source { reader, decoder, track, info })
+        Ok(Source {
+            reader,
+            decoder,
+            track,
+            info,
+        })
     }
 
     /// Chooses the track and decoder again, after the reader returned `ResetRequired`
@@ -100,15 +112,27 @@ fn open_file(path: &Path) -> Result<File, DecodeError> {
 fn io_error(path: &Path, source: io::Error) -> DecodeError {
     match source.kind() {
         io::ErrorKind::NotFound => DecodeError::NotFound { path: path.into() },
-        _ => DecodeError::Io { path: path.into(), source },
+        _ => DecodeError::Io {
+            path: path.into(),
+            source,
+        },
     }
 }
+
+/// Symphonia's message when no container format matches the file. Its other `Unsupported`
+/// errors come from the reader of a recognised container (such as "isomp4: missing moov
+/// atom") and become [`DecodeError::Malformed`].
+// NOTE: copied from symphonia-core 0.6.1 (formats/probe.rs). If a later version rewords it,
+// unrecognised files get the `Malformed` message instead, which is less clear but still true.
+const NO_FORMAT_MATCHED: &str = "core (probe): no suitable format reader found";
 
 fn probe_error(path: &Path, error: SymphoniaError) -> DecodeError {
     tracing::debug!(path = %path.display(), %error, "symphonia rejected the file");
 
     match error {
-        SymphoniaError::Unsupported(_) => DecodeError::UnsupportedFormat { path: path.into() },
+        SymphoniaError::Unsupported(NO_FORMAT_MATCHED) => {
+            DecodeError::UnsupportedFormat { path: path.into() }
+        }
         SymphoniaError::IoError(source) if source.kind() == io::ErrorKind::UnexpectedEof => {
             DecodeError::Malformed {
                 path: path.into(),
@@ -116,7 +140,10 @@ fn probe_error(path: &Path, error: SymphoniaError) -> DecodeError {
             }
         }
         SymphoniaError::IoError(source) => io_error(path, source),
-        other => DecodeError::Malformed { path: path.into(), detail: other.to_string() },
+        other => DecodeError::Malformed {
+            path: path.into(),
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -134,7 +161,11 @@ fn choose_track(
 
         match make_decoder(path, params) {
             Ok(decoder) => {
-                let chosen = ChosenTrack { id: track.id, time_base: track.time_base };
+                let chosen = ChosenTrack {
+                    id: track.id,
+                    time_base: track.time_base,
+                    stated_ms: stated_duration_ms(reader, track, params.sample_rate),
+                };
                 return Ok((chosen, decoder));
             }
             Err(error) => {
@@ -164,13 +195,22 @@ fn make_decoder(
     let options = AudioDecoderOptions::default().gapless(true);
     match catch_panic(|| registry.make_audio_decoder(params, &options)) {
         Ok(Ok(decoder)) => Ok(decoder),
-        Ok(Err(error)) => Err(DecodeError::Malformed { path: path.into(), detail: error.to_string() }),
-        Err(detail) => Err(DecodeError::DecoderPanic { path: path.into(), detail }),
+        Ok(Err(error)) => Err(DecodeError::Malformed {
+            path: path.into(),
+            detail: error.to_string(),
+        }),
+        Err(detail) => Err(DecodeError::DecoderPanic {
+            path: path.into(),
+            detail,
+        }),
     }
 }
 
-fn describe(reader: &dyn FormatReader, track_id: u32, decoder: &dyn AudioDecoder) -> AudioInfo {
-    let track = reader.tracks().iter().find(|track| track.id == track_id);
+fn describe(
+    reader: &dyn FormatReader,
+    track: ChosenTrack,
+    decoder: &dyn AudioDecoder,
+) -> AudioInfo {
     let params = decoder.codec_params();
 
     AudioInfo {
@@ -178,8 +218,20 @@ fn describe(reader: &dyn FormatReader, track_id: u32, decoder: &dyn AudioDecoder
         codec: decoder.codec_info().short_name.to_owned(),
         sample_rate: params.sample_rate,
         channels: params.channels.as_ref().map(|channels| channels.count()),
-        duration_ms: track.and_then(|track| track_duration_ms(track, params.sample_rate)),
+        duration_ms: track
+            .stated_ms
+            .or_else(|| media_duration_ms(reader.media_info())),
     }
+}
+
+/// Returns the duration of `track` that the container states, from the track itself or,
+/// when the file has no other track, from the file's duration.
+fn stated_duration_ms(reader: &dyn FormatReader, track: &Track, rate: Option<u32>) -> Option<u64> {
+    let from_track = track_duration_ms(track, rate);
+    if from_track.is_some() || reader.tracks().len() > 1 {
+        return from_track;
+    }
+    media_duration_ms(reader.media_info())
 }
 
 /// Returns the playable duration of `track` in milliseconds: from its frame count when the
@@ -190,6 +242,16 @@ fn track_duration_ms(track: &Track, sample_rate: Option<u32>) -> Option<u64> {
         return u64::try_from(ms).ok();
     }
 
-    let time = track.time_base?.calc_duration(track.duration?)?;
+    duration_ms(track.time_base?, track.duration?)
+}
+
+/// Returns the duration of the whole file, the only one Matroska states. With several
+/// tracks it is the longest track's, which may be the video's.
+fn media_duration_ms(media: &MediaInfo) -> Option<u64> {
+    duration_ms(media.time_base?, media.duration?)
+}
+
+fn duration_ms(time_base: TimeBase, duration: Duration) -> Option<u64> {
+    let time = time_base.calc_duration(duration)?;
     u64::try_from(time.as_millis()).ok()
 }

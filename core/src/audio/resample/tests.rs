@@ -3,7 +3,9 @@ use std::f32::consts::TAU;
 use super::*;
 
 /// Every rate the resampler must handle, including odd ones with few common factors.
-const RATES: [u32; 9] = [8_000, 11_025, 16_000, 22_050, 44_100, 48_000, 96_000, 16_007, 44_056];
+const RATES: [u32; 9] = [
+    8_000, 11_025, 16_000, 22_050, 44_100, 48_000, 96_000, 16_007, 44_056,
+];
 
 /// Resamples `input` pushed in pieces of the given sizes, cycling through them.
 fn resample_in_pieces(rate: u32, input: &[f32], piece_sizes: &[usize]) -> Vec<f32> {
@@ -45,7 +47,10 @@ fn rms(samples: &[f32]) -> f32 {
 
 /// Counts rising zero crossings and converts them to a frequency at 16 kHz.
 fn frequency_16k(samples: &[f32]) -> f32 {
-    let rising = samples.windows(2).filter(|pair| pair[0] < 0.0 && pair[1] >= 0.0).count();
+    let rising = samples
+        .windows(2)
+        .filter(|pair| pair[0] < 0.0 && pair[1] >= 0.0)
+        .count();
     rising as f32 * 16_000.0 / samples.len() as f32
 }
 
@@ -67,7 +72,9 @@ fn peak_position(samples: &[f32], from: usize, to: usize) -> f64 {
 
 #[test]
 fn resampled_length_matches_rate_ratio() {
-    let lengths = [0, 1, 2, 100, 1_000, 2_047, 2_048, 2_049, 16_007, 44_117, 200_000];
+    let lengths = [
+        0, 1, 2, 100, 1_000, 2_047, 2_048, 2_049, 16_007, 44_117, 200_000,
+    ];
 
     for rate in RATES {
         for frames in lengths {
@@ -101,8 +108,10 @@ fn resampled_impulses_keep_their_time() {
 
     for rate in RATES {
         let mut input = vec![0.0; (0.8 * rate as f32) as usize];
-        let positions: Vec<usize> =
-            times_s.iter().map(|t| (t * f64::from(rate)).round() as usize).collect();
+        let positions: Vec<usize> = times_s
+            .iter()
+            .map(|t| (t * f64::from(rate)).round() as usize)
+            .collect();
         for position in &positions {
             input[*position] = 1.0;
         }
