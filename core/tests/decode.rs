@@ -7,7 +7,9 @@ mod support;
 use std::path::Path;
 
 use support::*;
-use whisperrr_core::audio::{decode_for_whisper, probe, DecodeError, DecodeWarning, DecodedAudio};
+use whisperrr_core::audio::{
+    decode_for_whisper, probe, DecodeError, DecodeWarning, DecodedAudio, ResamplerError,
+};
 use whisperrr_core::cancel::CancelToken;
 
 /// Length of the encoded test files in seconds.
@@ -349,6 +351,28 @@ fn video_without_audio_has_no_audio_track() {
     assert_rejected(&path, |error| {
         matches!(error, DecodeError::NoAudioTrack { .. })
     });
+}
+
+#[test]
+fn wav_rate_below_minimum_is_rejected() {
+    let workspace = Workspace::new();
+    let path = workspace.path("infrasound.wav");
+    write_mono_wav(&path, 800, &tone(800, 1.0));
+
+    let error = decode(&path).unwrap_err();
+
+    assert!(
+        matches!(
+            &error,
+            DecodeError::Resample {
+                source: ResamplerError::UnsupportedRate { rate: 800 },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_names_file(&error, &path);
+    assert!(error.to_string().contains("800 Hz"), "{error}");
 }
 
 #[test]

@@ -16,24 +16,24 @@ use super::{DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
 
 /// Shortfall against the duration in the header that counts as truncation, in milliseconds.
-/// Intact files can fall slightly short: ALAC in CAF written by ffmpeg 5.1 states 65 ms
-/// more than it contains.
+/// Intact files can fall slightly short: for a 3 s ALAC file in CAF written by ffmpeg 5.1,
+/// symphonia 0.6.1 reads a duration 65 ms longer than it decodes.
 const TRUNCATION_TOLERANCE_MS: u64 = 250;
-
-/// Maximum silence inserted for one skipped packet, in nanoseconds. Packets of the supported
-/// codecs last at most about 1.5 s (a FLAC frame of 65 535 samples at 44.1 kHz), so a longer
-/// stated duration comes from a damaged header.
-const MAX_SILENCE_PER_PACKET_NS: u64 = 10 * 1_000_000_000;
 
 /// Decodes the first decodable audio track of `path` to 16 kHz mono samples for whisper.
 ///
-/// Packets are downmixed and resampled as they are decoded, so memory use is the 16 kHz
-/// output plus one packet. `on_progress` is called at the start, after each further second
-/// of decoded audio, and at the end. `cancel` is checked before each packet.
+/// Packets are downmixed and resampled as they are decoded, so the only buffer that grows
+/// with the file is the 16 kHz output. `on_progress` is called at the start, after each
+/// further second of decoded audio, and at the end. `cancel` is checked before each packet.
 ///
 /// A packet that fails to decode is replaced by silence of its duration, so later audio keeps
 /// its time, and the result carries a [`DecodeWarning::SkippedPackets`]. A file that ends
-/// early yields the audio before the end and a [`DecodeWarning::Truncated`].
+/// early yields the audio before the end and a [`DecodeWarning::Truncated`]. Audio shorter
+/// than one sample at 16 kHz counts as [`DecodeError::NoSamples`].
+///
+/// NOTE: symphonia 0.6.1's Ogg and Matroska readers drop a damaged page or block without an
+/// error and without a jump in the packet timestamps, so the audio after it comes early by
+/// the lost length and no warning is raised.
 pub fn decode_for_whisper(
     path: &Path,
     on_progress: &mut dyn FnMut(DecodeProgress),
@@ -65,6 +65,9 @@ pub fn decode_for_whisper(
         path: path.into(),
         source,
     })?;
+    if samples.is_empty() {
+        return Err(DecodeError::NoSamples { path: path.into() });
+    }
 
     if tally.skipped > 0 {
         warnings.push(DecodeWarning::SkippedPackets {
@@ -167,11 +170,16 @@ fn read_packets(
             }
             Ok(Err(error)) if is_recoverable(&error) => {
                 let silence_ns = skipped_packet_ns(&packet, source.track, pipeline, tally);
-                tracing::debug!(path = %path.display(), pts = packet.pts.get(), %error, silence_ns, "skipping packet");
+                tracing::debug!(
+                    path = %path.display(),
+                    pts = packet.pts.get(),
+                    %error,
+                    silence_ns,
+                    "skipping packet"
+                );
                 tally.skipped += 1;
-                tally.skipped_ns += silence_ns;
+                tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
                 tally.last_error = Some(error.to_string());
-                pipeline.push_silence(silence_ns).map_err(resample_error)?;
             }
             Ok(Err(error)) => return Ok(StreamEnd::Failed(error.to_string())),
             Err(message) => return Ok(StreamEnd::Panicked(message)),
@@ -224,10 +232,7 @@ fn skipped_packet_ns(
         .current_rate()
         .map(|rate| tally.last_frames * 1_000_000_000 / u64::from(rate));
 
-    from_packet
-        .or(from_last_packet)
-        .unwrap_or(0)
-        .min(MAX_SILENCE_PER_PACKET_NS)
+    from_packet.or(from_last_packet).unwrap_or(0)
 }
 
 fn nothing_decoded(path: &Path, tally: &PacketTally, end: StreamEnd) -> DecodeError {

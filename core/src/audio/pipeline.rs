@@ -12,6 +12,11 @@ const NANOS_PER_SECOND: u64 = 1_000_000_000;
 /// the duration cannot reserve more than this.
 const MAX_RESERVED_MS: u64 = 2 * 60 * 60 * 1000;
 
+/// Maximum silence inserted for one skipped packet, in nanoseconds, so that a damaged duration
+/// cannot add hours of output. Packets of the supported codecs last at most about 1.5 s (a
+/// FLAC frame of 65 535 samples at 44.1 kHz).
+const MAX_SILENCE_NS: u64 = 10 * NANOS_PER_SECOND;
+
 /// Frames of silence pushed to the resampler per call, which bounds the scratch buffer.
 const SILENCE_BLOCK_FRAMES: u64 = 8_192;
 
@@ -92,15 +97,16 @@ impl Pipeline {
         self.feed_mono()
     }
 
-    /// Adds `duration_ns` of silence in place of a packet that failed to decode.
-    pub fn push_silence(&mut self, duration_ns: u64) -> Result<(), ResamplerError> {
+    /// Adds `duration_ns` of silence, at most [`MAX_SILENCE_NS`], in place of a packet that
+    /// failed to decode. Returns the duration added.
+    pub fn push_silence(&mut self, duration_ns: u64) -> Result<u64, ResamplerError> {
+        let duration_ns = duration_ns.min(MAX_SILENCE_NS);
+
         match self.current_rate() {
-            Some(rate) => self.push_silence_frames(ns_to_frames(duration_ns, rate)),
-            None => {
-                self.pending_silence_ns += duration_ns;
-                Ok(())
-            }
+            Some(rate) => self.push_silence_frames(ns_to_frames(duration_ns, rate))?,
+            None => self.pending_silence_ns += duration_ns,
         }
+        Ok(duration_ns)
     }
 
     /// Flushes the resampler and returns the 16 kHz output and the sample rate change warnings.
@@ -180,7 +186,7 @@ mod tests {
     #[test]
     fn pipeline_silence_before_first_packet_is_kept() {
         let mut pipeline = Pipeline::new(None);
-        pipeline.push_silence(500_000_000).unwrap();
+        assert_eq!(pipeline.push_silence(500_000_000).unwrap(), 500_000_000);
         assert_eq!(pipeline.decoded_ms(), 500);
 
         pipeline.interleaved = vec![0.5; 2 * 8_000];
@@ -217,6 +223,16 @@ mod tests {
                 at_ms: 1_000
             }]
         );
+    }
+
+    #[test]
+    fn pipeline_caps_inserted_silence() {
+        let mut pipeline = Pipeline::new(None);
+        pipeline.interleaved = vec![0.0; 160];
+        pipeline.push_decoded(16_000, 1).unwrap();
+
+        assert_eq!(pipeline.push_silence(u64::MAX).unwrap(), MAX_SILENCE_NS);
+        assert_eq!(pipeline.decoded_ms(), 10_010);
     }
 
     #[test]

@@ -169,7 +169,12 @@ fn choose_track(
                 return Ok((chosen, decoder));
             }
             Err(error) => {
-                tracing::debug!(path = %path.display(), track = track.id, %error, "skipping audio track");
+                tracing::debug!(
+                    path = %path.display(),
+                    track = track.id,
+                    %error,
+                    "skipping audio track"
+                );
                 first_failure.get_or_insert(error);
             }
         }
