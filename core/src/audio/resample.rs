@@ -60,6 +60,8 @@ struct FftStage {
 }
 
 impl Resampler {
+    /// Creates a resampler from `input_rate` Hz, which must be within [`MIN_INPUT_RATE`] and
+    /// [`MAX_INPUT_RATE`].
     pub fn new(input_rate: u32) -> Result<Self, ResamplerError> {
         if !(MIN_INPUT_RATE..=MAX_INPUT_RATE).contains(&input_rate) {
             return Err(ResamplerError::UnsupportedRate { rate: input_rate });
