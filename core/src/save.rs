@@ -42,13 +42,12 @@ impl OutputLocation {
     /// Files named after `input`, in `output_dir` when given, else beside `input`.
     pub fn for_input(input: &Path, output_dir: Option<&Path>) -> Self {
         let stem = input.file_stem().map(OsString::from).unwrap_or_else(|| "transcript".into());
+        // `Path::parent` of a bare file name is "", which file APIs take as the current
+        // folder, so `talk.mp3` gets `talk.txt` rather than `./talk.txt`.
         let dir = match output_dir {
             Some(dir) => dir.to_path_buf(),
             None => input.parent().map(Path::to_path_buf).unwrap_or_default(),
         };
-
-        // `Path::parent` of a bare file name is "", which means the current folder.
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
         Self { dir, stem }
     }
 
@@ -281,6 +280,6 @@ mod tests {
     fn bare_file_name_saves_in_current_folder() {
         let location = OutputLocation::for_input(Path::new("talk.mp3"), None);
 
-        assert_eq!(location.numbered_path(0, "srt"), Path::new("./talk.srt"));
+        assert_eq!(location.numbered_path(0, "srt"), Path::new("talk.srt"));
     }
 }

@@ -13,7 +13,7 @@ use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::models::{FetchPhase, ModelStore};
 
 fn test_cache_dir() -> PathBuf {
-    whisperrr_testkit::cache_dir().expect("a cache folder").join("wheels")
+    whisperrr_testkit::cache_dir().expect("a cache folder")
 }
 
 fn sha256_hex(path: &Path) -> String {

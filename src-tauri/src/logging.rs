@@ -7,8 +7,9 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-/// whisper.cpp reports every tensor it loads at info level; keep its warnings only.
-const DEFAULT_FILTER: &str = "info,whisper_rs=warn";
+/// whisper.cpp reports every tensor it loads, and symphonia every header it reads, at
+/// info level; keep only their warnings.
+const DEFAULT_FILTER: &str = "info,whisper_rs=warn,symphonia=warn";
 
 /// Starts writing logs under `dir`. Keep the returned guard alive until the process ends:
 /// dropping it flushes the last lines. `RUST_LOG` overrides the default levels.

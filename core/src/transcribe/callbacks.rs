@@ -14,10 +14,6 @@ use whisper_rs::whisper_rs_sys as sys;
 
 use super::worker::{RawSegment, WorkerMessage};
 
-/// Milliseconds per whisper timestamp token step: tokens count 20 ms units from the start
-/// of the 30-second window.
-const TIMESTAMP_TOKEN_MS: u64 = 20;
-
 /// Milliseconds per whisper segment time tick.
 const TICK_MS: u64 = 10;
 
@@ -26,13 +22,6 @@ pub(super) struct CallbackState {
     pub sender: Sender<WorkerMessage>,
     /// Length of the samples given to whisper, in milliseconds.
     pub duration_ms: u64,
-    /// First token id of the timestamp range; ids from here on mark times.
-    pub timestamp_token_begin: c_int,
-    /// Where the current 30-second window starts, as far as the callbacks can tell. whisper
-    /// does not report it, but the next window starts at or after the end of the last
-    /// segment and at or after the position its progress callback reports, so this lower
-    /// bound never runs ahead of the truth.
-    pub window_start_ms: u64,
     /// The furthest position reported so far.
     pub reported_ms: u64,
     /// Every segment so far, in order. whisper never revises a segment once it is reported.
@@ -65,7 +54,6 @@ pub(super) unsafe extern "C" fn on_new_segments(
 
     for index in (total - new_count).max(0)..total {
         let segment = unsafe { read_segment(state, index) };
-        callback_state.window_start_ms = callback_state.window_start_ms.max(segment.end_ms);
         let _ = callback_state.sender.send(WorkerMessage::Segment(segment.clone()));
         callback_state.report_position(segment.end_ms);
         callback_state.segments.push(segment);
@@ -85,35 +73,7 @@ pub(super) unsafe extern "C" fn on_progress(
 ) {
     let callback_state = unsafe { &mut *(user_data as *mut CallbackState) };
     let position_ms = callback_state.duration_ms * percent.clamp(0, 100) as u64 / 100;
-    callback_state.window_start_ms = callback_state.window_start_ms.max(position_ms);
     callback_state.report_position(position_ms);
-}
-
-/// Reports progress inside a window from the timestamp tokens decoded so far, so progress
-/// moves every few seconds of audio instead of once per 30-second window. The logits are
-/// left unchanged.
-///
-/// # Safety
-/// As for [`on_new_segments`]; `tokens` must point to `token_count` token records.
-pub(super) unsafe extern "C" fn on_logits(
-    _context: *mut sys::whisper_context,
-    _state: *mut sys::whisper_state,
-    tokens: *const sys::whisper_token_data,
-    token_count: c_int,
-    _logits: *mut f32,
-    user_data: *mut c_void,
-) {
-    let callback_state = unsafe { &mut *(user_data as *mut CallbackState) };
-    if tokens.is_null() || token_count <= 0 {
-        return;
-    }
-
-    let tokens = unsafe { std::slice::from_raw_parts(tokens, token_count as usize) };
-    let begin = callback_state.timestamp_token_begin;
-    if let Some(last) = tokens.iter().rev().find(|token| token.id >= begin) {
-        let offset_ms = (last.id - begin) as u64 * TIMESTAMP_TOKEN_MS;
-        callback_state.report_position(callback_state.window_start_ms + offset_ms);
-    }
 }
 
 /// Tells whisper.cpp to stop once the job is cancelled. It checks between graph

