@@ -15,6 +15,7 @@ pub mod job;
 pub mod models;
 pub mod paths;
 pub mod save;
+pub mod settings;
 pub mod transcribe;
 pub mod transcript;
 pub mod vad;

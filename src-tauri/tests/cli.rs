@@ -307,7 +307,7 @@ fn interrupt_cancels_without_files() {
     let sandbox = Sandbox::new();
     let input = sandbox.add_clip("asterisk_en_long_8k.wav", "long.wav");
     let model = model_path("tiny.en");
-    let mut child = sandbox
+    let child = sandbox
         .whisperrr()
         .args(["transcribe", "--model", model.to_str().unwrap(), "--threads", "1", input.to_str().unwrap()])
         .stdout(Stdio::piped())

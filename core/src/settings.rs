@@ -1,0 +1,281 @@
+//! User settings, kept as JSON in the app's config folder.
+//!
+//! Loading never fails: a missing file gives the defaults, a field that is missing or of
+//! the wrong type (say, from an older or newer version) gives that field's default, and a
+//! file that is not JSON at all is kept as `settings.json.bak` before the defaults are
+//! used. Each of these cases comes back with a warning for the user.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::export::Format;
+use crate::models::DEFAULT_MODEL;
+use crate::transcribe::Language;
+
+const FILE_NAME: &str = "settings.json";
+
+/// Where transcripts are saved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "folder", rename_all = "snake_case")]
+pub enum SaveLocation {
+    /// In the folder of the audio file, named after it.
+    #[default]
+    BesideAudio,
+    /// In one chosen folder.
+    Folder(PathBuf),
+}
+
+/// Everything the user can set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Model name from the catalog, or a path to a ggml file.
+    pub model: String,
+    pub language: Language,
+    /// Translate speech into English instead of transcribing it as spoken.
+    pub translate: bool,
+    /// whisper threads; `None` picks [`crate::transcribe::default_threads`].
+    pub threads: Option<usize>,
+    /// Transcript files written after each job.
+    pub formats: Vec<Format>,
+    pub save_location: SaveLocation,
+    /// Name of the microphone to record from; `None` uses the system default.
+    pub input_device: Option<String>,
+    /// Folder for recordings; `None` uses a folder in the user's documents.
+    pub recordings_dir: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            model: DEFAULT_MODEL.to_string(),
+            language: Language::Auto,
+            translate: false,
+            threads: None,
+            formats: vec![Format::Txt, Format::Srt],
+            save_location: SaveLocation::BesideAudio,
+            input_device: None,
+            recordings_dir: None,
+        }
+    }
+}
+
+/// Settings as loaded, with what had to be repaired.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedSettings {
+    pub settings: Settings,
+    /// One line per problem found, for the user. Empty when the file was fine or absent.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("failed to save settings to '{}': {source}", path.display())]
+pub struct SettingsError {
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+/// Reads and writes `settings.json` in one folder.
+#[derive(Clone, Debug)]
+pub struct SettingsStore {
+    path: PathBuf,
+}
+
+impl SettingsStore {
+    pub fn new(config_dir: &Path) -> Self {
+        Self { path: config_dir.join(FILE_NAME) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Loads the settings, repairing what it must; see the module documentation.
+    pub fn load(&self) -> LoadedSettings {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return LoadedSettings { settings: Settings::default(), warnings: Vec::new() };
+            }
+            Err(error) => {
+                let warning = format!("cannot read '{}': {error}; using default settings", self.path.display());
+                tracing::warn!(%warning);
+                return LoadedSettings { settings: Settings::default(), warnings: vec![warning] };
+            }
+        };
+
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(fields)) => {
+                let loaded = from_fields(&fields);
+                for warning in &loaded.warnings {
+                    tracing::warn!(path = %self.path.display(), %warning, "setting reset to default");
+                }
+                loaded
+            }
+            Ok(_) | Err(_) => self.set_aside_corrupt_file(),
+        }
+    }
+
+    /// Writes `settings` atomically: a reader sees the old file or the new one, never a mix.
+    pub fn save(&self, settings: &Settings) -> Result<(), SettingsError> {
+        let error = |source| SettingsError { path: self.path.clone(), source };
+        let dir = self.path.parent().unwrap_or(Path::new(""));
+        fs::create_dir_all(dir).map_err(error)?;
+
+        let json = serde_json::to_string_pretty(settings).map_err(|e| error(io::Error::other(e)))?;
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+        temp.write_all(json.as_bytes()).map_err(error)?;
+        temp.write_all(b"\n").map_err(error)?;
+        temp.as_file().sync_all().map_err(error)?;
+        temp.persist(&self.path).map_err(|e| error(e.error))?;
+        Ok(())
+    }
+
+    fn set_aside_corrupt_file(&self) -> LoadedSettings {
+        let backup = self.path.with_extension("json.bak");
+        let warning = match fs::rename(&self.path, &backup) {
+            Ok(()) => format!(
+                "'{}' was not valid settings; it was kept as '{}' and default settings are used",
+                self.path.display(),
+                backup.display()
+            ),
+            Err(error) => format!(
+                "'{}' was not valid settings and could not be kept as '{}' ({error}); default settings are used",
+                self.path.display(),
+                backup.display()
+            ),
+        };
+        tracing::warn!(%warning);
+        LoadedSettings { settings: Settings::default(), warnings: vec![warning] }
+    }
+}
+
+/// Builds settings field by field, so one bad field costs only itself.
+fn from_fields(fields: &Map<String, Value>) -> LoadedSettings {
+    let defaults = Settings::default();
+    let mut warnings = Vec::new();
+    let w = &mut warnings;
+
+    let settings = Settings {
+        model: field(fields, w, "model", defaults.model),
+        language: field(fields, w, "language", defaults.language),
+        translate: field(fields, w, "translate", defaults.translate),
+        threads: field(fields, w, "threads", defaults.threads),
+        formats: field(fields, w, "formats", defaults.formats),
+        save_location: field(fields, w, "save_location", defaults.save_location),
+        input_device: field(fields, w, "input_device", defaults.input_device),
+        recordings_dir: field(fields, w, "recordings_dir", defaults.recordings_dir),
+    };
+    LoadedSettings { settings, warnings }
+}
+
+/// The field `name` of `fields`, or `default` when it is absent or invalid.
+fn field<T: DeserializeOwned>(fields: &Map<String, Value>, warnings: &mut Vec<String>, name: &str, default: T) -> T {
+    let Some(value) = fields.get(name) else {
+        return default;
+    };
+    match T::deserialize(value) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            warnings.push(format!("setting '{name}' has an invalid value {value} ({error}); using the default"));
+            default
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SettingsStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SettingsStore::new(dir.path());
+        (dir, store)
+    }
+
+    #[test]
+    fn missing_file_gives_defaults_without_warning() {
+        let (_dir, store) = store();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings, Settings::default());
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn saved_settings_load_back() {
+        let (_dir, store) = store();
+        let settings = Settings {
+            model: "tiny.en".into(),
+            language: Language::Code("fr".into()),
+            translate: true,
+            threads: Some(3),
+            formats: vec![Format::Srt],
+            save_location: SaveLocation::Folder("/tmp/out".into()),
+            input_device: Some("USB Microphone".into()),
+            recordings_dir: Some("/tmp/rec".into()),
+        };
+
+        store.save(&settings).unwrap();
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings, settings);
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn corrupt_file_kept_as_bak_and_defaults_used() {
+        let (dir, store) = store();
+        fs::write(store.path(), "{ not json").unwrap();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings, Settings::default());
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(loaded.warnings[0].contains("settings.json.bak"), "{:?}", loaded.warnings);
+        assert_eq!(fs::read_to_string(dir.path().join("settings.json.bak")).unwrap(), "{ not json");
+        assert!(!store.path().exists());
+    }
+
+    #[test]
+    fn old_file_with_missing_and_unknown_fields_loads() {
+        let (_dir, store) = store();
+        fs::write(store.path(), r#"{"model": "tiny.en", "theme": "dark", "beam_size": 5}"#).unwrap();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings.model, "tiny.en");
+        assert_eq!(loaded.settings.formats, Settings::default().formats);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    }
+
+    #[test]
+    fn invalid_field_reset_alone_with_warning() {
+        let (_dir, store) = store();
+        fs::write(store.path(), r#"{"model": "base", "language": "klingon", "threads": "many"}"#).unwrap();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings.model, "base");
+        assert_eq!(loaded.settings.language, Language::Auto);
+        assert_eq!(loaded.settings.threads, None);
+        assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].contains("language"));
+    }
+
+    #[test]
+    fn json_that_is_not_an_object_is_corrupt() {
+        let (dir, store) = store();
+        fs::write(store.path(), "[1, 2, 3]").unwrap();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings, Settings::default());
+        assert!(dir.path().join("settings.json.bak").exists());
+    }
+}
