@@ -66,21 +66,22 @@ impl Default for Settings {
 
 impl Settings {
     /// Changes `language` and `translate` to what the model `model` can do, and returns one
-    /// line per change for the user: an English-only model gets English, a language the
-    /// model does not know becomes `auto`, and translation is switched off for models that
-    /// cannot translate.
+    /// line for the user per choice that changed. An English-only model gets English, and a
+    /// language the model does not know becomes `auto`. Translation is switched off for
+    /// models that cannot translate.
     pub fn fit_to_model(&mut self, model: &str, capabilities: &ModelCapabilities) -> Vec<String> {
         let mut notes = Vec::new();
 
         if !capabilities.multilingual {
-            let english = Language::Code("en".to_string());
-            if self.language != english {
-                notes.push(format!(
-                    "{model} is English-only, so the language changed from {} to en",
-                    self.language
-                ));
-                self.language = english;
+            // `auto` on an English-only model means English, so that change needs no note.
+            if let Language::Code(code) = &self.language {
+                if code != "en" {
+                    notes.push(format!(
+                        "{model} is English-only, so the language changed from {code} to en"
+                    ));
+                }
             }
+            self.language = Language::Code("en".to_string());
         } else if let Language::Code(code) = &self.language {
             if !capabilities.knows_language(code) {
                 notes.push(format!(
@@ -330,6 +331,16 @@ mod tests {
         assert!(!settings.translate);
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(notes[0].contains("English-only"), "{notes:?}");
+    }
+
+    #[test]
+    fn fit_auto_to_english_model_without_note() {
+        let mut settings = Settings::default();
+
+        let notes = settings.fit_to_model("tiny.en", &capabilities("tiny.en"));
+
+        assert_eq!(settings.language, Language::Code("en".into()));
+        assert!(notes.is_empty(), "{notes:?}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! What a model can do: the languages it knows and whether it translates.
+//! Capabilities of a model: its languages and whether it translates.
 
 use std::path::Path;
 
@@ -16,7 +16,7 @@ const VOCAB_BEFORE_LANGUAGES: i32 = 51765;
 /// Languages of every multilingual model before large-v3, which added Cantonese.
 const LANGUAGES_BEFORE_V3: usize = 99;
 
-/// A language whisper knows.
+/// A language whisper transcribes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LanguageInfo {
     /// ISO 639-1 code (or whisper's code where there is none), such as `en` or `yue`.
@@ -25,14 +25,14 @@ pub struct LanguageInfo {
     pub name: &'static str,
 }
 
-/// What one model can do.
+/// Capabilities of one model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ModelCapabilities {
     /// False for English-only models.
     pub multilingual: bool,
     /// Whether the model can translate speech into English.
     pub translates: bool,
-    /// Number of languages the model knows: 1 for English-only models.
+    /// Number of languages the model transcribes: 1 for English-only models.
     pub language_count: usize,
 }
 
@@ -73,13 +73,15 @@ impl ModelCapabilities {
         known.into_iter().take(self.language_count).collect()
     }
 
-    /// Returns whether the model knows the language `code`.
+    /// Returns whether the model transcribes the language `code`.
     pub fn knows_language(&self, code: &str) -> bool {
-        self.languages().iter().any(|language| language.code == code)
+        self.languages()
+            .iter()
+            .any(|language| language.code == code)
     }
 }
 
-/// Returns every language whisper.cpp knows, in its order.
+/// Returns every language of whisper.cpp's table, in its order.
 pub fn all_languages() -> Vec<LanguageInfo> {
     (0..=whisper_rs::get_lang_max_id())
         .filter_map(|id| {
@@ -115,7 +117,13 @@ mod tests {
     #[test]
     fn languages_start_with_english() {
         let all = all_languages();
-        assert_eq!(all[0], LanguageInfo { code: "en", name: "english" });
+        assert_eq!(
+            all[0],
+            LanguageInfo {
+                code: "en",
+                name: "english"
+            }
+        );
         assert!(all.iter().any(|l| l.code == "fr" && l.name == "french"));
         assert_eq!(all.len(), LANGUAGES_BEFORE_V3 + 1);
         assert_eq!(all.last().unwrap().code, "yue");
@@ -163,9 +171,15 @@ mod tests {
         };
 
         let large = ModelCapabilities::of_header(&header(51866, 32));
-        assert_eq!(large, ModelCapabilities::of_catalog_model(catalog::find("large-v3").unwrap()));
+        assert_eq!(
+            large,
+            ModelCapabilities::of_catalog_model(catalog::find("large-v3").unwrap())
+        );
         let turbo = ModelCapabilities::of_header(&header(51866, 4));
-        assert_eq!(turbo, ModelCapabilities::of_catalog_model(catalog::find("large-v3-turbo").unwrap()));
+        assert_eq!(
+            turbo,
+            ModelCapabilities::of_catalog_model(catalog::find("large-v3-turbo").unwrap())
+        );
         let english = ModelCapabilities::of_header(&header(51864, 32));
         assert_eq!(english.language_count, 1);
         let multilingual = ModelCapabilities::of_header(&header(51865, 32));

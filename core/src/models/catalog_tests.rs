@@ -5,7 +5,10 @@ use std::collections::HashSet;
 use super::*;
 
 fn is_lower_hex(text: &str, len: usize) -> bool {
-    text.len() == len && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    text.len() == len
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[test]
@@ -18,8 +21,16 @@ fn catalog_parses() {
 fn catalog_has_every_size_and_language_variant() {
     let names: HashSet<&str> = all().iter().map(|model| model.name).collect();
     let required = [
-        "tiny", "tiny.en", "base", "base.en", "small", "small.en", "medium", "medium.en",
-        "large-v3", "large-v3-turbo",
+        "tiny",
+        "tiny.en",
+        "base",
+        "base.en",
+        "small",
+        "small.en",
+        "medium",
+        "medium.en",
+        "large-v3",
+        "large-v3-turbo",
     ];
     for name in required {
         assert!(names.contains(name), "{name} is missing");
@@ -27,9 +38,21 @@ fn catalog_has_every_size_and_language_variant() {
 
     // The quantized files whisper.cpp's download-ggml-model.sh offers.
     let quantized = [
-        "tiny-q5_1", "tiny.en-q5_1", "tiny-q8_0", "base-q5_1", "base.en-q5_1", "base-q8_0",
-        "small-q5_1", "small.en-q5_1", "small-q8_0", "medium-q5_0", "medium.en-q5_0",
-        "medium-q8_0", "large-v3-q5_0", "large-v3-turbo-q5_0", "large-v3-turbo-q8_0",
+        "tiny-q5_1",
+        "tiny.en-q5_1",
+        "tiny-q8_0",
+        "base-q5_1",
+        "base.en-q5_1",
+        "base-q8_0",
+        "small-q5_1",
+        "small.en-q5_1",
+        "small-q8_0",
+        "medium-q5_0",
+        "medium.en-q5_0",
+        "medium-q8_0",
+        "large-v3-q5_0",
+        "large-v3-turbo-q5_0",
+        "large-v3-turbo-q8_0",
     ];
     for name in quantized {
         assert!(names.contains(name), "{name} is missing");
@@ -39,7 +62,14 @@ fn catalog_has_every_size_and_language_variant() {
 
 #[test]
 fn catalog_entries_are_consistent() {
-    let families = ["tiny", "base", "small", "medium", "large-v3", "large-v3-turbo"];
+    let families = [
+        "tiny",
+        "base",
+        "small",
+        "medium",
+        "large-v3",
+        "large-v3-turbo",
+    ];
     let mut names = HashSet::new();
     let mut hashes = HashSet::new();
 
@@ -49,11 +79,20 @@ fn catalog_entries_are_consistent() {
         assert!(hashes.insert(model.sha1), "{name} repeats a SHA-1");
         assert_eq!(model.file_name, format!("ggml-{name}.bin"));
         assert!(is_lower_hex(model.sha1, 40), "{name}: SHA-1 {}", model.sha1);
-        assert!(["whisper.cpp", "model card"].contains(&model.sha1_source), "{name}");
+        assert!(
+            ["whisper.cpp", "model card"].contains(&model.sha1_source),
+            "{name}"
+        );
         assert!(!model.description.is_empty(), "{name}");
 
-        assert!(families.contains(&model.family), "{name}: family {}", model.family);
-        let rest = name.strip_prefix(model.family).unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            families.contains(&model.family),
+            "{name}: family {}",
+            model.family
+        );
+        let rest = name
+            .strip_prefix(model.family)
+            .unwrap_or_else(|| panic!("{name}"));
         let (english, suffix) = match rest.strip_prefix(".en") {
             Some(suffix) => (true, suffix),
             None => (false, rest),
@@ -68,7 +107,10 @@ fn catalog_entries_are_consistent() {
             assert!(["q5_0", "q5_1", "q8_0"].contains(&quantization), "{name}");
         }
 
-        assert!(!model.translates || model.multilingual, "{name} cannot translate");
+        assert!(
+            !model.translates || model.multilingual,
+            "{name} cannot translate"
+        );
         assert_eq!(
             model.translates,
             model.multilingual && model.family != "large-v3-turbo",
@@ -76,7 +118,11 @@ fn catalog_entries_are_consistent() {
         );
 
         // Memory figures are published for the float16 models only.
-        assert_eq!(model.memory_mb.is_some(), model.quantization.is_none() && model.family != "large-v3-turbo", "{name}");
+        assert_eq!(
+            model.memory_mb.is_some(),
+            model.quantization.is_none() && model.family != "large-v3-turbo",
+            "{name}"
+        );
     }
 }
 
@@ -110,7 +156,12 @@ fn catalog_pypi_routes_are_pinned() {
         let Some(source) = &model.pypi else { continue };
         let members = source.model_bin.iter().chain([&source.vocabulary]);
         for member in members {
-            assert!(member.wheel < source.wheels.len(), "{}: {}", model.name, member.path);
+            assert!(
+                member.wheel < source.wheels.len(),
+                "{}: {}",
+                model.name,
+                member.path
+            );
         }
         for wheel in &source.wheels {
             assert!(is_lower_hex(wheel.sha256, 64), "{}", wheel.filename);
@@ -119,7 +170,11 @@ fn catalog_pypi_routes_are_pinned() {
         assert!(is_lower_hex(source.output.sha256, 64), "{}", model.name);
         // The converted file has the size of the host's float16 file, within rounding.
         let published = parse_disk_size(model.published_size).unwrap();
-        assert!(source.output.size.abs_diff(published) < published / 30, "{}", model.name);
+        assert!(
+            source.output.size.abs_diff(published) < published / 30,
+            "{}",
+            model.name
+        );
     }
 }
 

@@ -553,7 +553,10 @@ fn int8_model_and_dequantized() -> (Ct2Builder, Ct2Builder) {
             let scale = scales[i / row_len];
             let value = f32::from(q as i8) / scale;
             // Rounding to 8 bits moves a value by at most half a step of its row.
-            assert!((value - v).abs() <= 0.5 / scale + 1e-6, "{name}[{i}]: {value} vs {v}");
+            assert!(
+                (value - v).abs() <= 0.5 / scale + 1e-6,
+                "{name}[{i}]: {value} vs {v}"
+            );
             halves.extend_from_slice(&f32_to_f16(value).unwrap().to_le_bytes());
         }
         dequantized.replace(&name, halves);
@@ -569,7 +572,10 @@ fn convert_dequantizes_int8_weights() {
 
     assert_eq!(from_int8, convert_ok(&dequantized));
     // The quantization is coarse enough that the result differs from the float16 model.
-    assert_ne!(from_int8, convert_ok(&synthetic_model(Synthetic::default())));
+    assert_ne!(
+        from_int8,
+        convert_ok(&synthetic_model(Synthetic::default()))
+    );
 }
 
 #[test]
@@ -581,7 +587,11 @@ fn convert_int8_fused_projection_uses_row_scales() {
     for part in ["query", "key", "value"] {
         let name = format!("encoder.blocks.0.attn.{part}.weight");
         assert_eq!(parsed.tensor(&name).tensor_type, 1, "{name}");
-        assert_eq!(parsed.tensor(&name).data, expected.tensor(&name).data, "{name}");
+        assert_eq!(
+            parsed.tensor(&name).data,
+            expected.tensor(&name).data,
+            "{name}"
+        );
     }
 }
 
@@ -621,10 +631,19 @@ fn convert_dequantizes_int16_with_one_scale() {
         .collect();
     int16.replace(name, quantized);
     int16.set_dtype(name, INT16);
-    int16.variable(&format!("{name}_scale"), &[], F32, scale.to_le_bytes().to_vec());
+    int16.variable(
+        &format!("{name}_scale"),
+        &[],
+        F32,
+        scale.to_le_bytes().to_vec(),
+    );
     let halves: Vec<u8> = values
         .iter()
-        .flat_map(|v| f32_to_f16(((v * scale).round_ties_even()) / scale).unwrap().to_le_bytes())
+        .flat_map(|v| {
+            f32_to_f16(((v * scale).round_ties_even()) / scale)
+                .unwrap()
+                .to_le_bytes()
+        })
         .collect();
     expected.replace(name, halves);
 

@@ -45,7 +45,9 @@ impl Ct2Folder {
         } else if json_path.is_file() {
             let bytes = std::fs::read(&json_path).map_err(ModelError::io("read", &json_path))?;
             let tokens: Vec<String> = serde_json::from_slice(&bytes).map_err(|e| {
-                invalid(format!("vocabulary.json is not a JSON list of tokens ({e})"))
+                invalid(format!(
+                    "vocabulary.json is not a JSON list of tokens ({e})"
+                ))
             })?;
             if tokens.iter().any(|token| token.contains('\n')) {
                 return Err(invalid(
@@ -55,7 +57,8 @@ impl Ct2Folder {
             tokens.join("\n") + "\n"
         } else {
             return Err(invalid(
-                "the vocabulary is missing: neither vocabulary.txt nor vocabulary.json exists".to_string(),
+                "the vocabulary is missing: neither vocabulary.txt nor vocabulary.json exists"
+                    .to_string(),
             ));
         };
 
@@ -70,7 +73,8 @@ impl Ct2Folder {
     pub(crate) fn open_model(&self, label: &str) -> Result<Ct2Model<BufReader<File>>, ModelError> {
         let file = File::open(&self.model_bin).map_err(ModelError::io("open", &self.model_bin))?;
         let mut start = [0u8; 4];
-        let mut probe = File::open(&self.model_bin).map_err(ModelError::io("open", &self.model_bin))?;
+        let mut probe =
+            File::open(&self.model_bin).map_err(ModelError::io("open", &self.model_bin))?;
         if probe.read_exact(&mut start).is_ok() && &start == b"PK\x03\x04" {
             return Err(ModelError::InvalidModelFolder {
                 path: self.path.clone(),

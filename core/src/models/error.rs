@@ -132,7 +132,7 @@ pub enum ModelError {
         model: String,
         url: String,
         status: u16,
-        /// What the user can do about this status.
+        /// Advice for the user about this status.
         detail: &'static str,
     },
 
@@ -198,9 +198,9 @@ pub enum ModelError {
     #[error("{path} is {kind}, not a whisper.cpp ggml model; {hint}")]
     WrongModelFormat {
         path: PathBuf,
-        /// What the file is, such as `a PyTorch checkpoint (zip archive)`.
+        /// Format of the file, such as `a zip archive, such as a PyTorch checkpoint`.
         kind: &'static str,
-        /// What the user can do instead.
+        /// Advice for the user.
         hint: &'static str,
     },
 

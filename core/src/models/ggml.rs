@@ -205,7 +205,8 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
                     }
                 }
             }
-            out.write_all(converted).map_err(ModelError::io("write", path))
+            out.write_all(converted)
+                .map_err(ModelError::io("write", path))
         })?;
 
         self.tensors += 1;

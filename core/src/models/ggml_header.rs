@@ -37,7 +37,7 @@ pub struct GgmlHeader {
 }
 
 impl GgmlHeader {
-    /// Whether the model knows languages other than English.
+    /// Whether the model transcribes languages other than English.
     pub fn is_multilingual(&self) -> bool {
         self.n_vocab >= MULTILINGUAL_MIN_VOCAB
     }
@@ -179,11 +179,16 @@ fn check_hparams(header: &GgmlHeader) -> Result<(), String> {
     if header.n_mels != 80 && header.n_mels != 128 {
         return Err(format!("n_mels is {}, expected 80 or 128", header.n_mels));
     }
-    if header.n_audio_state % header.n_audio_head != 0 || header.n_text_state % header.n_text_head != 0 {
+    if header.n_audio_state % header.n_audio_head != 0
+        || header.n_text_state % header.n_text_head != 0
+    {
         return Err("the attention heads do not divide the model width".to_string());
     }
     if weight_type_name(header.ftype).is_none() {
-        return Err(format!("the weight type (ftype) {} is unknown", header.ftype));
+        return Err(format!(
+            "the weight type (ftype) {} is unknown",
+            header.ftype
+        ));
     }
     Ok(())
 }
@@ -207,7 +212,10 @@ fn identify_other_format(path: &Path, start: &[u8]) -> ModelError {
         return wrong("a zip archive, such as a PyTorch checkpoint", PYTORCH_HINT);
     }
     if start.len() >= 2 && start[0] == 0x80 && (2..=5).contains(&start[1]) {
-        return wrong("a Python pickle, such as an older PyTorch checkpoint", PYTORCH_HINT);
+        return wrong(
+            "a Python pickle, such as an older PyTorch checkpoint",
+            PYTORCH_HINT,
+        );
     }
     if start.starts_with(b"GGUF") {
         return wrong(
@@ -250,7 +258,10 @@ fn is_ctranslate2(start: &[u8]) -> bool {
     let name_len = u16::from_le_bytes([start[4], start[5]]) as usize;
     (1..=6).contains(&version)
         && (2..=64).contains(&name_len)
-        && start[6..].iter().take(name_len - 1).all(u8::is_ascii_alphanumeric)
+        && start[6..]
+            .iter()
+            .take(name_len - 1)
+            .all(u8::is_ascii_alphanumeric)
 }
 
 /// A safetensors file starts with the length of its JSON header, then the `{` of it.

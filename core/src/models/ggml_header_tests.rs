@@ -99,7 +99,10 @@ fn header_rejects_truncated_file() {
     for len in [4, 20, 48, 52] {
         let path = write(&dir, "cut.bin", &bytes[..len]);
         let message = read_header(&path).unwrap_err().to_string();
-        assert!(message.contains("ends inside the header"), "{len}: {message}");
+        assert!(
+            message.contains("ends inside the header"),
+            "{len}: {message}"
+        );
     }
 }
 
@@ -135,7 +138,10 @@ fn other_formats_are_named() {
         let path = write(&dir, name, &bytes);
 
         let err = read_header(&path).unwrap_err();
-        assert!(matches!(err, ModelError::WrongModelFormat { .. }), "{name}: {err}");
+        assert!(
+            matches!(err, ModelError::WrongModelFormat { .. }),
+            "{name}: {err}"
+        );
         let message = err.to_string();
         assert!(message.contains(kind), "{name}: {message}");
         assert!(message.contains(name), "{name}: {message}");
@@ -154,7 +160,10 @@ fn unknown_and_empty_files_are_invalid() {
         let path = write(&dir, name, bytes);
 
         let err = read_header(&path).unwrap_err();
-        assert!(matches!(err, ModelError::InvalidGgml { .. }), "{name}: {err}");
+        assert!(
+            matches!(err, ModelError::InvalidGgml { .. }),
+            "{name}: {err}"
+        );
         assert!(err.to_string().contains(expected), "{name}: {err}");
     }
 }

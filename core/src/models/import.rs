@@ -20,10 +20,10 @@ use crate::cancel::CancelToken;
 
 const COPY_CHUNK_BYTES: usize = 1 << 20;
 
-/// Longest model name, which keeps file names well inside every file system's limit.
+/// Maximum length of a model name, which keeps file names well inside every file system's limit.
 const MAX_NAME_CHARS: usize = 64;
 
-/// What an import started from.
+/// Kind of source an import started from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportKind {
@@ -47,7 +47,7 @@ impl ModelStore {
     /// Installs the model at `source` as `ggml-NAME.bin`, where `NAME` is `name` or, when
     /// `None`, derived from the file or folder name.
     ///
-    /// A file must be a ggml model with a sane header; PyTorch, GGUF, CTranslate2 and other
+    /// A file must be a ggml model with a sane header. PyTorch, GGUF, CTranslate2 and other
     /// files are rejected with a message that names the format. A folder must hold a
     /// CTranslate2 Whisper model (`model.bin` and `vocabulary.txt` or `vocabulary.json`)
     /// with float16, float32, bfloat16 or scaled int8 weights, and is converted. An
@@ -124,7 +124,9 @@ impl ModelStore {
                     name: name.to_string(),
                 });
             }
-            let n = input.read(&mut buf).map_err(ModelError::io("read", source))?;
+            let n = input
+                .read(&mut buf)
+                .map_err(ModelError::io("read", source))?;
             if n == 0 {
                 break;
             }
@@ -155,7 +157,10 @@ impl ModelStore {
         let model_bin_bytes = std::fs::metadata(&folder.model_bin)
             .map_err(ModelError::io("read", &folder.model_bin))?
             .len();
-        ensure_free_space(&self.models_dir, converted_size_estimate(&model, model_bin_bytes))?;
+        ensure_free_space(
+            &self.models_dir,
+            converted_size_estimate(&model, model_bin_bytes),
+        )?;
 
         on_progress(FetchPhase::Converting);
         let mut staged = StagedFile::create(dest, ".tmp")?;
@@ -168,7 +173,12 @@ impl ModelStore {
             cancel,
         )?;
         staged.flush().map_err(ModelError::io("write", dest))?;
-        tracing::info!(model = name, tensors = summary.tensors, bytes = staged.written(), "converted the CTranslate2 folder");
+        tracing::info!(
+            model = name,
+            tensors = summary.tensors,
+            bytes = staged.written(),
+            "converted the CTranslate2 folder"
+        );
 
         on_progress(FetchPhase::Verifying);
         if let Some(model) = catalog::find(name) {
@@ -205,7 +215,10 @@ fn default_name(source: &Path, is_dir: bool) -> String {
         let is_snapshot = file_name.len() == 40 && file_name.bytes().all(|b| b.is_ascii_hexdigit());
         let repository = source.ancestors().find_map(|ancestor| {
             let name = ancestor.file_name()?.to_str()?;
-            name.strip_prefix("models--")?.rsplit("--").next().map(str::to_string)
+            name.strip_prefix("models--")?
+                .rsplit("--")
+                .next()
+                .map(str::to_string)
         });
         match repository {
             Some(repository) if is_snapshot => repository,
@@ -252,7 +265,9 @@ pub(crate) fn validate_name(name: &str) -> Result<(), ModelError> {
         return Err(invalid("a name starts with a letter or digit"));
     }
     if name.ends_with(".bin") || name.ends_with(".part") {
-        return Err(invalid("give the NAME of ggml-NAME.bin, without an extension"));
+        return Err(invalid(
+            "give the NAME of ggml-NAME.bin, without an extension",
+        ));
     }
     Ok(())
 }

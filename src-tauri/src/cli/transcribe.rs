@@ -14,10 +14,7 @@ use whisperrr_core::settings::Settings;
 use whisperrr_core::transcribe::{default_threads, Language, Model, TranscribeOptions};
 
 use super::progress::ProgressLine;
-use super::{models, print_error, TranscribeArgs};
-
-/// Exit status after Ctrl-C, as shells report a process ended by SIGINT.
-const EXIT_INTERRUPTED: u8 = 130;
+use super::{models, print_error, TranscribeArgs, EXIT_INTERRUPTED};
 
 pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
     let cancel = CancelToken::new();
@@ -84,8 +81,8 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
 }
 
 /// Obtains and loads `chosen.model`. The language and translate settings are fitted to the
-/// model, with a note for each change, before `--language` and `--translate` override them;
-/// the transcriber rejects an explicit choice the model cannot do.
+/// model, with a note for each change, before `--language` and `--translate` override them.
+/// The transcriber rejects an explicit choice that the model cannot do.
 fn load_model(chosen: &mut Settings, args: &TranscribeArgs, dirs: &AppDirs, cancel: &CancelToken) -> Result<Model, String> {
     let path = models::obtain(&chosen.model, dirs, cancel)?;
     let capabilities = capabilities_of_file(&path).map_err(|error| error.to_string())?;

@@ -16,6 +16,15 @@ pub fn bytes(count: u64) -> String {
     }
 }
 
+/// Formats a size given in MB as the published figures read: `388 MB`, `2.1 GB`.
+pub fn megabytes(mb: u64) -> String {
+    if mb >= 1000 {
+        format!("{:.1} GB", mb as f64 / 1000.0)
+    } else {
+        format!("{mb} MB")
+    }
+}
+
 /// Formats seconds as `42s`, `3m 05s` or `1h 02m`.
 pub fn duration(seconds: u64) -> String {
     match seconds {
@@ -44,6 +53,12 @@ mod tests {
         assert_eq!(bytes(950_000), "950 kB");
         assert_eq!(bytes(12_345_678), "12.3 MB");
         assert_eq!(bytes(1_624_555_275), "1.6 GB");
+    }
+
+    #[test]
+    fn megabytes_cases() {
+        assert_eq!(megabytes(388), "388 MB");
+        assert_eq!(megabytes(2100), "2.1 GB");
     }
 
     #[test]

@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How the server answers requests for one path.
+/// Response of the server to the requests for one path.
 #[derive(Clone, Debug)]
 pub enum Route {
-    /// The bytes, with `Range: bytes=N-` answered by 206, or by 416 past the end.
+    /// The bytes, with 206 for `Range: bytes=N-`, or 416 past the end.
     File(Arc<Vec<u8>>),
     /// The bytes, always whole with status 200, as a server without range support.
     FileWithoutRanges(Arc<Vec<u8>>),
@@ -118,7 +118,7 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        // One connection unblocks `accept`, so that the loop sees the stop flag.
+        // One connection unblocks `accept`, so that the loop reads the stop flag.
         let _ = TcpStream::connect(self.addr);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -170,7 +170,11 @@ fn serve(stream: TcpStream, shared: &Shared) {
     };
 
     let mut stream = reader.into_inner();
-    let route = shared.routes.get(&path).cloned().unwrap_or(Route::Status(404));
+    let route = shared
+        .routes
+        .get(&path)
+        .cloned()
+        .unwrap_or(Route::Status(404));
     match route {
         Route::File(bytes) => send_file(&mut stream, &bytes, range.as_deref(), None),
         Route::FileWithoutRanges(bytes) => send_file(&mut stream, &bytes, None, None),
@@ -194,18 +198,20 @@ fn serve(stream: TcpStream, shared: &Shared) {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        Route::Status(status) => {
-            send(&mut stream, status, "text/plain", &[], b"canned error status\n")
-        }
-        Route::Content { content_type, body } => {
-            send(&mut stream, 200, content_type, &[], &body)
-        }
+        Route::Status(status) => send(
+            &mut stream,
+            status,
+            "text/plain",
+            &[],
+            b"canned error status\n",
+        ),
+        Route::Content { content_type, body } => send(&mut stream, 200, content_type, &[], &body),
     }
     let _ = stream.shutdown(Shutdown::Both);
 }
 
-/// Sends `bytes`, or the part a `bytes=N-` range asks for, stopping at byte `cut_at` of
-/// the file when it is set.
+/// Sends `bytes`, or the part a `bytes=N-` range requests, stopping at byte `cut_at` of the
+/// file when it is set.
 fn send_file(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut_at: Option<usize>) {
     let start = range
         .and_then(|range| range.strip_prefix("bytes="))
@@ -220,7 +226,11 @@ fn send_file(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut_at: 
             return;
         }
         Some(start) => {
-            let header = format!("Content-Range: bytes {start}-{}/{}", bytes.len() - 1, bytes.len());
+            let header = format!(
+                "Content-Range: bytes {start}-{}/{}",
+                bytes.len() - 1,
+                bytes.len()
+            );
             (206, start, vec![header])
         }
     };

@@ -307,7 +307,9 @@ impl<R: Read + Seek> Ct2Model<R> {
             }
         };
         if let Some(bad) = scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
-            return Err(self.invalid(format!("{scale_name} contains the scale {bad}, expected positive values")));
+            return Err(self.invalid(format!(
+                "{scale_name} contains the scale {bad}, expected positive values"
+            )));
         }
         Ok(scales)
     }

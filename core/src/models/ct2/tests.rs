@@ -107,7 +107,10 @@ impl Ct2Builder {
             let amax = row.iter().fold(0f32, |max, v| max.max(v.abs()));
             let scale = 127.0 / if amax == 0.0 { 127.0 } else { amax };
             scales.push(scale);
-            quantized.extend(row.iter().map(|v| (v * scale).round_ties_even() as i8 as u8));
+            quantized.extend(
+                row.iter()
+                    .map(|v| (v * scale).round_ties_even() as i8 as u8),
+            );
         }
 
         let entry = self.entry(name);

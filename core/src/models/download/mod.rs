@@ -6,15 +6,16 @@
 //! the part is already complete. Network errors, stalls and server errors (HTTP 5xx and
 //! 429) are retried with exponential backoff, each retry resuming. The finished file must
 //! start with the ggml magic and match the expected size and SHA-1 before it is renamed to
-//! its final name, so an error, a cancel or a wrong file never leaves a file under the
-//! model's name. A `.part` file is deleted when its bytes are known to be wrong and kept
-//! otherwise.
+//! its final name. So an error, a cancel or a wrong file never leaves a file under the
+//! model's name. A `.part` file is deleted when its bytes are known to be wrong or when it
+//! is empty, and kept otherwise.
 
 mod content_range;
 mod part_file;
 mod rate;
+mod transfer;
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,7 @@ use ureq::tls::{RootCerts, TlsConfig};
 use self::content_range::ContentRange;
 use self::part_file::PartFile;
 use self::rate::RateMeter;
+use self::transfer::{Message, Transfer, WaitError};
 use super::disk_space::ensure_free_space;
 use super::error::ModelError;
 use super::ggml::GGML_MAGIC;
@@ -31,13 +33,11 @@ use super::progress::TransferRate;
 use super::pypi::sleep_unless_cancelled;
 use crate::cancel::CancelToken;
 
-const CHUNK_BYTES: usize = 256 * 1024;
-
 /// Minimum time between two progress reports, so a fast link does not flood the window.
 const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A server that answers resume requests with the wrong range is asked again from byte 0
-/// at most this many times.
+/// A server that responds to resume requests with the wrong range is asked again from
+/// byte 0 at most this many times.
 const MAX_RESTARTS: u32 = 2;
 
 /// Timeouts and retries of a download.
@@ -49,7 +49,6 @@ pub(crate) struct DownloadPolicy {
     pub first_retry_delay: Duration,
     pub max_retry_delay: Duration,
     /// A response or a body read that delivers nothing for this long fails as stalled.
-    /// Cancelling during a stall takes effect when it expires.
     pub stall_timeout: Duration,
     pub connect_timeout: Duration,
 }
@@ -66,7 +65,7 @@ impl Default for DownloadPolicy {
     }
 }
 
-/// What to download and what it must be.
+/// A download: the URL, the destination and the expected file.
 pub(crate) struct DownloadRequest<'a> {
     /// Catalog name, for messages and logs.
     pub model: &'static str,
@@ -103,9 +102,9 @@ pub(crate) struct Downloader {
     policy: DownloadPolicy,
 }
 
-/// Why one attempt ended without the whole file.
+/// Reason an attempt ended without the whole file.
 enum AttemptError {
-    /// The server's answer does not continue the `.part` file, so it is emptied and the
+    /// The server's response does not continue the `.part` file, so it is emptied and the
     /// download asked again from byte 0.
     Restart(&'static str),
     Failed(ModelError),
@@ -227,7 +226,12 @@ impl Downloader {
             match self.attempt(request, &mut part, &mut session, cancel) {
                 Ok(()) => break,
                 Err(AttemptError::Restart(reason)) if restarts < MAX_RESTARTS => {
-                    tracing::warn!(model = request.model, url = request.url, reason, "starting the download again from byte 0");
+                    tracing::warn!(
+                        model = request.model,
+                        url = request.url,
+                        reason,
+                        "starting the download again from byte 0"
+                    );
                     part.truncate()?;
                     restarts += 1;
                 }
@@ -262,36 +266,43 @@ impl Downloader {
         cancel: &CancelToken,
     ) -> Result<(), AttemptError> {
         let offset = part.len();
-        let mut call = self.agent.get(request.url);
-        if offset > 0 {
-            call = call.header("Range", format!("bytes={offset}-"));
-        }
-        let response = call.call().map_err(|e| self.request_error(request, e))?;
+        let transfer = Transfer::start(&self.agent, request.url, offset);
+        let head = match self.next(&transfer, request, cancel)? {
+            Message::Head(head) => head,
+            Message::Failed(error) => return Err(self.request_error(request, error)),
+            Message::Data(_) | Message::End => unreachable!("the head comes first"),
+        };
 
-        let status = response.status().as_u16();
-        let content_range = response
-            .headers()
-            .get("content-range")
-            .and_then(|value| value.to_str().ok())
-            .and_then(ContentRange::parse);
-        let total = match status {
+        let content_range = head.content_range.as_deref().and_then(ContentRange::parse);
+        let total = match head.status {
             200 => {
                 if offset > 0 {
-                    tracing::info!(model = request.model, "the server does not resume downloads, starting from byte 0");
+                    tracing::info!(
+                        model = request.model,
+                        "the server does not resume downloads, starting from byte 0"
+                    );
                     part.truncate()?;
                 }
-                response.body().content_length()
+                head.content_length
             }
             206 => match content_range {
                 Some(ContentRange::Range { first, total, .. }) if first == offset => total,
-                _ => return Err(AttemptError::Restart("the server sent another range than requested")),
+                _ => {
+                    return Err(AttemptError::Restart(
+                        "the server sent another range than requested",
+                    ))
+                }
             },
             416 => match content_range {
                 Some(ContentRange::Unsatisfied { total }) if total == offset => {
                     check_total(request, total)?;
                     return Ok(());
                 }
-                _ => return Err(AttemptError::Restart("the server rejected the resume request")),
+                _ => {
+                    return Err(AttemptError::Restart(
+                        "the server rejected the resume request",
+                    ))
+                }
             },
             status => {
                 return Err(AttemptError::Failed(ModelError::DownloadStatus {
@@ -313,32 +324,25 @@ impl Downloader {
             None => request.size,
         };
 
-        let mut body = response.into_body().into_reader();
-        let mut buf = vec![0u8; CHUNK_BYTES];
         session.report(part.len(), total, true);
         loop {
-            if cancel.is_cancelled() {
-                return Err(AttemptError::Failed(ModelError::Cancelled {
-                    name: request.model.to_string(),
-                }));
-            }
-
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.request_error(request, ureq::Error::from(e))),
+            let bytes = match self.next(&transfer, request, cancel)? {
+                Message::Data(bytes) => bytes,
+                Message::End => break,
+                Message::Failed(error) => return Err(self.request_error(request, error)),
+                Message::Head(_) => unreachable!("one head per response"),
             };
 
-            if total.is_some_and(|total| part.len() + n as u64 > total) {
+            let received = part.len() + bytes.len() as u64;
+            if let Some(total) = total.filter(|&total| received > total) {
                 return Err(AttemptError::Failed(ModelError::SizeMismatch {
                     file: format!("{} from {}", request.dest.display(), request.url),
-                    expected: total.unwrap_or_default(),
-                    actual: part.len() + n as u64,
+                    expected: total,
+                    actual: received,
                 }));
             }
-            part.append(&buf[..n])?;
-            session.received += n as u64;
+            part.append(&bytes)?;
+            session.received += bytes.len() as u64;
             session.report(part.len(), total, false);
         }
         session.report(part.len(), total, true);
@@ -353,6 +357,30 @@ impl Downloader {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Waits for the next message of `transfer`, turning a cancel or a stall into errors.
+    fn next(
+        &self,
+        transfer: &Transfer,
+        request: &DownloadRequest<'_>,
+        cancel: &CancelToken,
+    ) -> Result<Message, AttemptError> {
+        transfer
+            .next(&|| cancel.is_cancelled(), self.policy.stall_timeout)
+            .map_err(|error| {
+                let error = match error {
+                    WaitError::Cancelled => ModelError::Cancelled {
+                        name: request.model.to_string(),
+                    },
+                    WaitError::Stalled => ModelError::DownloadStalled {
+                        model: request.model.to_string(),
+                        url: request.url.to_string(),
+                        after: self.policy.stall_timeout,
+                    },
+                };
+                AttemptError::Failed(error)
+            })
     }
 
     fn request_error(&self, request: &DownloadRequest<'_>, error: ureq::Error) -> AttemptError {

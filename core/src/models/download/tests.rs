@@ -50,10 +50,8 @@ struct Fixture {
 impl Fixture {
     fn new(route: impl FnOnce(Arc<Vec<u8>>) -> Route) -> Self {
         let bytes = model_bytes();
-        let server = TestServer::start([(
-            "/ggml-test.bin".to_string(),
-            route(Arc::new(bytes.clone())),
-        )]);
+        let server =
+            TestServer::start([("/ggml-test.bin".to_string(), route(Arc::new(bytes.clone())))]);
         let url = server.url("/ggml-test.bin");
         let dir = tempfile::tempdir().unwrap();
         Self {
@@ -106,14 +104,20 @@ impl Fixture {
     }
 
     fn ranges(&self) -> Vec<Option<String>> {
-        self.server.requests().into_iter().map(|r| r.range).collect()
+        self.server
+            .requests()
+            .into_iter()
+            .map(|r| r.range)
+            .collect()
     }
 }
 
 fn assert_progress_climbs_to(reports: &[DownloadProgress], total: u64) {
     assert!(!reports.is_empty());
     assert!(
-        reports.windows(2).all(|pair| pair[0].done_bytes <= pair[1].done_bytes),
+        reports
+            .windows(2)
+            .all(|pair| pair[0].done_bytes <= pair[1].done_bytes),
         "progress went back"
     );
     let last = reports.last().unwrap();
@@ -125,7 +129,8 @@ fn assert_progress_climbs_to(reports: &[DownloadProgress], total: u64) {
 fn download_whole_file_installs_it() {
     let fixture = Fixture::new(Route::File);
 
-    let (result, reports) = fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
+    let (result, reports) =
+        fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
 
     assert_eq!(result.unwrap(), fixture.dest());
     assert_eq!(std::fs::read(fixture.dest()).unwrap(), fixture.bytes);
@@ -143,7 +148,8 @@ fn download_resumes_after_dropped_connection() {
         times: 1,
     });
 
-    let (result, reports) = fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
+    let (result, reports) =
+        fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
 
     assert_eq!(result.unwrap(), fixture.dest());
     assert_eq!(std::fs::read(fixture.dest()).unwrap(), fixture.bytes);
@@ -172,9 +178,13 @@ fn download_interrupted_then_resumed_by_next_call() {
     assert!(err.to_string().contains("resumes"), "{err}");
     // The bytes received stay in the .part file, and nothing carries the model's name.
     assert_eq!(fixture.names(), ["ggml-test.bin.part"]);
-    assert_eq!(std::fs::metadata(fixture.part()).unwrap().len(), cut_at as u64);
+    assert_eq!(
+        std::fs::metadata(fixture.part()).unwrap().len(),
+        cut_at as u64
+    );
 
-    let (second, reports) = fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
+    let (second, reports) =
+        fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
 
     assert_eq!(second.unwrap(), fixture.dest());
     assert_eq!(std::fs::read(fixture.dest()).unwrap(), fixture.bytes);
@@ -195,7 +205,16 @@ fn download_with_wrong_sha1_keeps_nothing() {
     let (result, _) = fixture.download(fast_policy(), &request, &CancelToken::new());
 
     let err = result.unwrap_err();
-    assert!(matches!(err, ModelError::ChecksumMismatch { algorithm: "SHA-1", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ModelError::ChecksumMismatch {
+                algorithm: "SHA-1",
+                ..
+            }
+        ),
+        "{err}"
+    );
     let message = err.to_string();
     assert!(message.contains(&fixture.sha1), "{message}");
     assert!(message.contains(&wrong), "{message}");
@@ -214,7 +233,10 @@ fn download_of_missing_file_fails_clearly() {
     let (result, reports) = fixture.download(fast_policy(), &request, &CancelToken::new());
 
     let err = result.unwrap_err();
-    assert!(matches!(err, ModelError::DownloadStatus { status: 404, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::DownloadStatus { status: 404, .. }),
+        "{err}"
+    );
     let message = err.to_string();
     assert!(message.contains(&url), "{message}");
     assert!(message.contains("WHISPERRR_MODEL_HOST_URL"), "{message}");
@@ -231,7 +253,10 @@ fn download_retries_server_errors() {
     let (result, _) = fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
 
     let err = result.unwrap_err();
-    assert!(matches!(err, ModelError::DownloadStatus { status: 503, .. }), "{err}");
+    assert!(
+        matches!(err, ModelError::DownloadStatus { status: 503, .. }),
+        "{err}"
+    );
     assert_eq!(fixture.server.requests().len(), 3);
     assert!(fixture.names().is_empty());
 }
@@ -299,13 +324,49 @@ fn download_cancelled_keeps_part_for_resume() {
     assert!(err.is_cancelled(), "{err}");
     assert_eq!(reports[0].done_bytes, kept as u64);
     assert_eq!(fixture.names(), ["ggml-test.bin.part"]);
-    assert_eq!(std::fs::read(fixture.part()).unwrap(), &fixture.bytes[..kept]);
+    assert_eq!(
+        std::fs::read(fixture.part()).unwrap(),
+        &fixture.bytes[..kept]
+    );
 
     let (resumed, _) = fixture.download(fast_policy(), &fixture.request(), &CancelToken::new());
     assert_eq!(resumed.unwrap(), fixture.dest());
     assert_eq!(std::fs::read(fixture.dest()).unwrap(), fixture.bytes);
     let range = Some(format!("bytes={kept}-"));
     assert_eq!(fixture.ranges(), [range.clone(), range]);
+}
+
+#[test]
+fn download_cancel_during_stall_is_prompt() {
+    let sent = 100_000;
+    let fixture = Fixture::new(|bytes| Route::Stall { bytes, sent });
+    // A stall timeout far longer than the test: only the cancel can end the download.
+    let policy = DownloadPolicy {
+        attempts: 1,
+        stall_timeout: Duration::from_secs(600),
+        ..fast_policy()
+    };
+    let cancel = CancelToken::new();
+    let part = fixture.part();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            while std::fs::metadata(&part).map_or(0, |m| m.len()) < sent as u64 {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            cancel.cancel();
+        })
+    };
+
+    let (result, _) = fixture.download(policy, &fixture.request(), &cancel);
+    canceller.join().unwrap();
+
+    let err = result.unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    assert_eq!(
+        std::fs::metadata(fixture.part()).unwrap().len(),
+        sent as u64
+    );
 }
 
 #[test]
@@ -351,7 +412,10 @@ fn download_rejects_wrong_announced_size() {
 #[test]
 fn download_from_closed_port_fails_without_retry() {
     let fixture = Fixture::new(Route::File);
-    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let url = format!("http://{addr}/ggml-test.bin");
     let request = DownloadRequest {
         url: &url,
