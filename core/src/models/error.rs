@@ -169,6 +169,11 @@ pub enum ModelError {
     },
 
     #[error(
+        "another download of {model} is running (it is writing {path}); wait for it to finish, or cancel it"
+    )]
+    DownloadInProgress { model: String, path: PathBuf },
+
+    #[error(
         "not enough free space in {path}: {} MB needed, {} MB available; free some space and try again",
         needed.div_ceil(1_000_000),
         available / 1_000_000

@@ -181,7 +181,7 @@ impl Downloader {
         std::fs::create_dir_all(dir).map_err(ModelError::io("create the folder", dir))?;
 
         let part_path = part_path(request.dest);
-        let mut part = PartFile::open(&part_path)?;
+        let mut part = PartFile::open(&part_path, request.model)?;
         if request.size.is_some_and(|size| part.len() > size) {
             part.truncate()?;
         }
@@ -191,7 +191,10 @@ impl Downloader {
         let needed = request.size.unwrap_or(request.size_hint);
         let result = match ensure_free_space(dir, needed.saturating_sub(part.len())) {
             Ok(()) => self.download_to_part(request, part, on_progress, cancel),
-            Err(error) => Err(error),
+            Err(error) => {
+                drop(part);
+                Err(error)
+            }
         };
         if result.is_err() {
             remove_if_empty(&part_path);

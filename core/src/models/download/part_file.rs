@@ -24,8 +24,9 @@ pub(super) struct PartFile {
 }
 
 impl PartFile {
-    /// Opens or creates the file and hashes what it already contains.
-    pub(super) fn open(path: &Path) -> Result<Self, ModelError> {
+    /// Opens or creates the file, locks it against a second download of the same model,
+    /// and hashes what it already contains. `model` names the model in the error.
+    pub(super) fn open(path: &Path, model: &str) -> Result<Self, ModelError> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -33,6 +34,15 @@ impl PartFile {
             .truncate(false)
             .open(path)
             .map_err(ModelError::io("open", path))?;
+
+        // The trait is named in full because std's `File::try_lock` (Rust 1.89) is newer
+        // than this workspace's minimum Rust version. The lock ends with the handle.
+        if fs4::FileExt::try_lock(&file).is_err() {
+            return Err(ModelError::DownloadInProgress {
+                model: model.to_string(),
+                path: path.to_path_buf(),
+            });
+        }
 
         let mut hasher = Sha1::new();
         let mut buf = vec![0u8; HASH_BUFFER_BYTES];
@@ -136,7 +146,7 @@ mod tests {
         let path = dir.path().join("ggml-x.bin.part");
         std::fs::write(&path, b"abc").unwrap();
 
-        let mut part = PartFile::open(&path).unwrap();
+        let mut part = PartFile::open(&path, "x").unwrap();
         assert_eq!(part.len(), 3);
         part.append(b"def").unwrap();
 
@@ -155,7 +165,7 @@ mod tests {
         let path = dir.path().join("ggml-x.bin.part");
         std::fs::write(&path, b"stale").unwrap();
 
-        let mut part = PartFile::open(&path).unwrap();
+        let mut part = PartFile::open(&path, "x").unwrap();
         part.truncate().unwrap();
         part.append(b"new").unwrap();
 
@@ -165,18 +175,35 @@ mod tests {
     }
 
     #[test]
+    fn part_file_locked_while_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ggml-x.bin.part");
+
+        let first = PartFile::open(&path, "x").unwrap();
+        let err = PartFile::open(&path, "x").err().unwrap();
+        assert!(
+            matches!(err, ModelError::DownloadInProgress { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("another download of x"), "{err}");
+
+        drop(first);
+        PartFile::open(&path, "x").unwrap();
+    }
+
+    #[test]
     fn part_file_install_and_discard() {
         let dir = tempfile::tempdir().unwrap();
         let part_path = dir.path().join("ggml-x.bin.part");
         let dest = dir.path().join("ggml-x.bin");
 
-        let mut part = PartFile::open(&part_path).unwrap();
+        let mut part = PartFile::open(&part_path, "x").unwrap();
         part.append(b"lmgg").unwrap();
         assert_eq!(part.install(&dest).unwrap(), dest);
         assert!(!part_path.exists());
         assert_eq!(std::fs::read(&dest).unwrap(), b"lmgg");
 
-        let part = PartFile::open(&part_path).unwrap();
+        let part = PartFile::open(&part_path, "x").unwrap();
         part.discard();
         assert!(!part_path.exists());
     }
