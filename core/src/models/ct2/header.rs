@@ -79,6 +79,8 @@ impl<R: Read + Seek> HeaderParser<'_, R> {
         self.position += num_bytes;
 
         Ok(Variable {
+            stored_name: name.clone(),
+            first_row: 0,
             name,
             shape,
             dtype,

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Seek, SeekFrom};
 
 use super::error::ModelError;
+use super::float16::{bf16_to_f32, f16_to_f32};
 
 mod header;
 use header::HeaderParser;
@@ -77,10 +78,15 @@ impl DType {
 /// A named variable and where its data sits in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Variable {
+    /// Name for messages: the stored name, with the part for a slice of rows.
     pub name: String,
     /// Dimensions, outermost first (row-major, as in PyTorch).
     pub shape: Vec<u64>,
     pub dtype: DType,
+    /// Name of the stored variable this is, or a slice of.
+    stored_name: String,
+    /// Index of the first row within the stored variable.
+    first_row: u64,
     offset: u64,
     num_bytes: u64,
 }
@@ -108,6 +114,8 @@ impl Variable {
             name: format!("{} (part {} of {})", self.name, part + 1, parts),
             shape,
             dtype: self.dtype,
+            stored_name: self.stored_name.clone(),
+            first_row: self.first_row + part * rows,
             offset: self.offset + part * part_bytes,
             num_bytes: part_bytes,
         })
@@ -238,6 +246,72 @@ impl<R: Read + Seek> Ct2Model<R> {
             }
         };
         Ok(value)
+    }
+
+    /// Returns one dequantization scale per row of an integer variable: CTranslate2 stores
+    /// `round(w * scale)` with the scales in `NAME_scale`, one per output row for int8 and
+    /// one for the whole matrix for int16. The original weight is the stored value divided
+    /// by its row's scale.
+    pub(crate) fn row_scales(&mut self, variable: &Variable) -> Result<Vec<f32>, ModelError> {
+        let scale_name = format!("{}_scale", variable.stored_name);
+        if !self.contains(&scale_name) {
+            return Err(ModelError::UnsupportedDtype {
+                model: self.label.clone(),
+                variable: variable.name.clone(),
+                dtype: variable.dtype.name(),
+            });
+        }
+        let scale = self.variable(&scale_name)?;
+
+        let mut bytes = Vec::with_capacity(scale.num_bytes as usize);
+        self.stream(&scale, |chunk| {
+            bytes.extend_from_slice(chunk);
+            Ok(())
+        })?;
+        let values: Vec<f32> = match scale.dtype {
+            DType::Float32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            DType::Float16 => bytes
+                .chunks_exact(2)
+                .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect(),
+            DType::BFloat16 => bytes
+                .chunks_exact(2)
+                .map(|b| bf16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect(),
+            other => {
+                return Err(self.invalid(format!(
+                    "{scale_name} is {}, expected a float scale",
+                    other.name()
+                )));
+            }
+        };
+
+        let rows = variable.shape.first().copied().unwrap_or(1);
+        let scales = match values.len() {
+            1 => vec![values[0]; rows as usize],
+            _ => {
+                let first = variable.first_row as usize;
+                values
+                    .get(first..first + rows as usize)
+                    .filter(|_| scale.shape.len() == 1)
+                    .map(<[f32]>::to_vec)
+                    .ok_or_else(|| {
+                        self.invalid(format!(
+                            "{scale_name} has shape {:?}, which does not give one scale per row of {}",
+                            scale.shape, variable.name
+                        ))
+                    })?
+            }
+        };
+        if let Some(bad) = scales.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+            return Err(self.invalid(format!(
+                "{scale_name} contains the scale {bad}, expected positive values"
+            )));
+        }
+        Ok(scales)
     }
 
     /// Streams a variable's data to `sink` in chunks of whole elements.

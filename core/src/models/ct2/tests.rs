@@ -4,7 +4,7 @@ use super::*;
 use std::io::Cursor;
 
 /// Builds `model.bin` bytes in CTranslate2's layout for tests.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Ct2Builder {
     pub version: u32,
     variables: Vec<(String, Vec<u32>, u8, Vec<u8>)>,
@@ -54,9 +54,71 @@ impl Ct2Builder {
         self.entry(name).3 = data;
     }
 
+    /// Replaces a variable's dtype, keeping its data.
+    pub(crate) fn set_dtype(&mut self, name: &str, dtype: u8) {
+        self.entry(name).2 = dtype;
+    }
+
     /// Replaces a variable's shape, keeping its data.
     pub(crate) fn reshape(&mut self, name: &str, shape: &[u32]) {
         self.entry(name).1 = shape.to_vec();
+    }
+
+    /// Returns the names and shapes of the variables, in order.
+    pub(crate) fn shapes(&self) -> Vec<(String, Vec<u32>)> {
+        self.variables
+            .iter()
+            .map(|(name, shape, ..)| (name.clone(), shape.clone()))
+            .collect()
+    }
+
+    /// Returns a float variable's values, decoded from float32, float16 or bfloat16.
+    pub(crate) fn float_values(&mut self, name: &str) -> Vec<f32> {
+        let (_, _, dtype, data) = self.entry(name).clone();
+        match dtype {
+            0 => data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            4 => data
+                .chunks_exact(2)
+                .map(|b| crate::models::float16::f16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect(),
+            5 => data
+                .chunks_exact(2)
+                .map(|b| crate::models::float16::bf16_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect(),
+            other => panic!("{name} has the non-float dtype {other}"),
+        }
+    }
+
+    /// Quantizes a float matrix to int8 as CTranslate2's `LayerSpec._quantize` does: per
+    /// row, `scale = 127 / max(|w|)` (127 for an all-zero row) and `q = rint(w * scale)`.
+    /// The scales go to `NAME_scale` as float32. Returns the scales.
+    pub(crate) fn quantize_int8(&mut self, name: &str) -> Vec<f32> {
+        let values = self.float_values(name);
+        let shape = self.entry(name).1.clone();
+        let rows = shape[0] as usize;
+        let row_len = values.len() / rows;
+
+        let mut quantized = Vec::with_capacity(values.len());
+        let mut scales = Vec::with_capacity(rows);
+        for row in values.chunks_exact(row_len) {
+            let amax = row.iter().fold(0f32, |max, v| max.max(v.abs()));
+            let scale = 127.0 / if amax == 0.0 { 127.0 } else { amax };
+            scales.push(scale);
+            quantized.extend(
+                row.iter()
+                    .map(|v| (v * scale).round_ties_even() as i8 as u8),
+            );
+        }
+
+        let entry = self.entry(name);
+        entry.2 = 1;
+        entry.3 = quantized;
+        let scale_bytes = scales.iter().flat_map(|s| s.to_le_bytes()).collect();
+        self.variable(&format!("{name}_scale"), &[rows as u32], 0, scale_bytes);
+        scales
     }
 
     pub(crate) fn build(&self) -> Vec<u8> {
