@@ -29,8 +29,23 @@ fn main() -> ExitCode {
     };
 
     match cli.command {
-        Some(command) => cli::run(command, &dirs),
+        Some(command) => {
+            restore_default_sigpipe();
+            cli::run(command, &dirs)
+        }
         None => gui::run(dirs),
+    }
+}
+
+/// Lets a closed pipe end the program quietly, as it does for other command-line tools.
+/// Rust ignores SIGPIPE, so without this `whisperrr models list | head` would panic on
+/// the next write instead of exiting.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: SIG_DFL is a valid disposition, and no code in this program installs its own
+    // SIGPIPE handler that this could replace.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
