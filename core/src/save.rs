@@ -18,17 +18,28 @@ const MAX_NUMBERED_NAMES: u32 = 9999;
 /// A save that failed. Nothing was left behind by it.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
-    #[error("cannot write to folder '{}': {source}", dir.display())]
+    #[error("cannot write to folder '{}': {}", dir.display(), reason(source))]
     FolderNotWritable { dir: PathBuf, source: io::Error },
 
-    #[error("cannot create folder '{}': {source}", dir.display())]
+    #[error("cannot create folder '{}': {}", dir.display(), reason(source))]
     CreateFolder { dir: PathBuf, source: io::Error },
+
+    #[error("'{}' is a file, not a folder", path.display())]
+    NotAFolder { path: PathBuf },
 
     #[error("every name from '{}' to number {MAX_NUMBERED_NAMES} is taken", first.display())]
     NoFreeName { first: PathBuf },
 
-    #[error("failed to write '{}': {source}", path.display())]
+    #[error("failed to write to folder '{}': {}", path.display(), reason(source))]
     Write { path: PathBuf, source: io::Error },
+}
+
+/// Permissions asked for new files; the process's umask then applies, so transcripts get
+/// the same mode as any other file the user creates (0644 under the usual umask 022).
+#[cfg(unix)]
+fn new_file_permissions() -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::Permissions::from_mode(0o666)
 }
 
 /// Where the files for one input go: a folder and the name stem they share.
@@ -75,10 +86,7 @@ pub struct OutputFile<'a> {
 /// The files share a number when they can (`talk (1).txt` beside `talk (1).srt`). If any
 /// file fails, the ones this call already placed are removed again.
 pub fn save_all(location: &OutputLocation, files: &[OutputFile<'_>]) -> Result<Vec<PathBuf>, SaveError> {
-    fs::create_dir_all(&location.dir).map_err(|source| SaveError::CreateFolder {
-        dir: location.dir.clone(),
-        source,
-    })?;
+    create_folder(&location.dir)?;
 
     // Write every temporary file before placing any, so an unwritable folder or a full
     // disk fails before a single final name appears.
@@ -103,15 +111,39 @@ pub fn save_all(location: &OutputLocation, files: &[OutputFile<'_>]) -> Result<V
     Ok(placed)
 }
 
+/// Checks that files can be created in `location`'s folder, creating the folder if needed,
+/// so a long transcription is not started only to fail at the end.
+pub fn check_writable(location: &OutputLocation) -> Result<(), SaveError> {
+    create_folder(&location.dir)?;
+    temp_file_in(location).map(drop)
+}
+
+fn create_folder(dir: &Path) -> Result<(), SaveError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(SaveError::NotAFolder { path: dir.to_path_buf() });
+    }
+    fs::create_dir_all(dir).map_err(|source| match source.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            SaveError::FolderNotWritable { dir: dir.to_path_buf(), source }
+        }
+        _ => SaveError::CreateFolder { dir: dir.to_path_buf(), source },
+    })
+}
+
+/// Creates a hidden temporary file in the destination folder.
+fn temp_file_in(location: &OutputLocation) -> Result<NamedTempFile, SaveError> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".whisperrr-").suffix(".tmp");
+    #[cfg(unix)]
+    builder.permissions(new_file_permissions());
+    builder.tempfile_in(&location.dir).map_err(|source| classify(location, source))
+}
+
 /// Writes `file` to a hidden temporary file in the destination folder and syncs it.
 fn stage(location: &OutputLocation, file: &OutputFile<'_>) -> Result<NamedTempFile, SaveError> {
     let not_writable = |source: io::Error| classify(location, source);
 
-    let mut temp = tempfile::Builder::new()
-        .prefix(".whisperrr-")
-        .suffix(".tmp")
-        .tempfile_in(&location.dir)
-        .map_err(not_writable)?;
+    let mut temp = temp_file_in(location)?;
     temp.write_all(file.contents).map_err(not_writable)?;
     temp.as_file().sync_all().map_err(not_writable)?;
     Ok(temp)
@@ -146,6 +178,15 @@ fn first_shared_free_number(location: &OutputLocation, files: &[OutputFile<'_>])
                 .all(|file| !location.numbered_path(number, file.extension).exists())
         })
         .unwrap_or(0)
+}
+
+/// The operating system's reason for `error`, without the temporary file's name that
+/// `tempfile` adds to its messages.
+fn reason(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code).to_string(),
+        None => error.kind().to_string(),
+    }
 }
 
 fn classify(location: &OutputLocation, source: io::Error) -> SaveError {
@@ -274,6 +315,56 @@ mod tests {
                 let _ = caps::raise(None, CapSet::Effective, Capability::CAP_DAC_OVERRIDE);
             }
         }
+    }
+
+    #[test]
+    fn saved_files_readable_by_others_under_usual_umask() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let location = OutputLocation::for_input(&dir.path().join("talk.mp3"), None);
+        let umask = current_umask();
+
+        let written = save_all(&location, &[OutputFile { extension: "txt", contents: b"x" }]).unwrap();
+
+        let mode = fs::metadata(&written[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask, "mode {mode:o} with umask {umask:o}");
+    }
+
+    /// Reads the process umask from /proc, which unlike umask(2) does not change it.
+    fn current_umask() -> u32 {
+        let status = fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|line| line.starts_with("Umask:")).unwrap();
+        u32::from_str_radix(line.split_whitespace().nth(1).unwrap(), 8).unwrap()
+    }
+
+    #[test]
+    fn check_writable_rejects_locked_folder() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let locked = dir.path().join("locked");
+        fs::create_dir(&locked).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+        let _guard = PermissionChecksEnforced::on_this_thread();
+
+        let error = check_writable(&OutputLocation::for_input(&locked.join("talk.mp3"), None)).unwrap_err();
+
+        assert!(matches!(error, SaveError::FolderNotWritable { .. }), "{error:?}");
+        assert!(!error.to_string().contains(".whisperrr-"), "temporary name leaked: {error}");
+        assert!(names_in(&locked).is_empty());
+    }
+
+    #[test]
+    fn output_dir_that_is_a_file_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.txt");
+        fs::write(&file, "x").unwrap();
+
+        let error = check_writable(&OutputLocation::for_input(Path::new("talk.mp3"), Some(&file))).unwrap_err();
+
+        assert!(matches!(error, SaveError::NotAFolder { .. }), "{error:?}");
+        assert!(error.to_string().contains("is a file, not a folder"), "{error}");
     }
 
     #[test]

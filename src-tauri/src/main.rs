@@ -27,14 +27,45 @@ fn main() -> ExitCode {
             None
         }
     };
+    log_panics();
+
+    // Every line this process logs names it, so runs sharing the log file can be told apart.
+    let _process_span = tracing::info_span!("process", pid = std::process::id()).entered();
 
     match cli.command {
         Some(command) => {
             restore_default_sigpipe();
             cli::run(command, &dirs)
         }
+        None if !display_available() => {
+            eprintln!(
+                "error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); \
+                 to transcribe without a window, run: whisperrr transcribe FILE"
+            );
+            ExitCode::from(1)
+        }
         None => gui::run(dirs),
     }
+}
+
+/// True unless this is a Linux or BSD session without X11 or Wayland, where GTK cannot
+/// start and would panic.
+fn display_available() -> bool {
+    if !cfg!(all(unix, not(target_os = "macos"))) {
+        return true;
+    }
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    set("DISPLAY") || set("WAYLAND_DISPLAY")
+}
+
+/// Writes panics to the log as well as to stderr, so a crash in the window, where nobody
+/// sees stderr, leaves a trace.
+fn log_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(panic = %info, "panicked");
+        default_hook(info);
+    }));
 }
 
 /// Lets a closed pipe end the program quietly, as it does for other command-line tools.
@@ -49,15 +80,16 @@ fn restore_default_sigpipe() {
     }
 }
 
-/// Treats `whisperrr FILE...` as `whisperrr transcribe FILE...`, so dropping files on the
-/// binary or passing one from a shell transcribes them.
+/// Treats `whisperrr [OPTIONS] FILE...` as `whisperrr transcribe [OPTIONS] FILE...`, so
+/// dropping files on the binary or passing one from a shell transcribes them.
 fn with_implicit_transcribe(mut args: Vec<OsString>) -> Vec<OsString> {
     let Some(first) = args.get(1) else {
         return args;
     };
     let first = first.to_string_lossy();
-    let is_command_or_flag = first.starts_with('-') || ["transcribe", "models", "help"].contains(&first.as_ref());
-    if !is_command_or_flag {
+    let is_top_level = ["-h", "--help", "-V", "--version", "help"].contains(&first.as_ref())
+        || cli::Cli::has_subcommand(&first);
+    if !is_top_level {
         args.insert(1, OsString::from("transcribe"));
     }
     args
@@ -80,8 +112,23 @@ mod tests {
     }
 
     #[test]
-    fn commands_and_flags_unchanged() {
-        for list in [&["whisperrr", "models", "list"][..], &["whisperrr", "--help"], &["whisperrr"]] {
+    fn options_before_file_become_transcribe() {
+        assert_eq!(
+            with_implicit_transcribe(args(&["whisperrr", "-m", "tiny.en", "talk.mp3"])),
+            args(&["whisperrr", "transcribe", "-m", "tiny.en", "talk.mp3"])
+        );
+    }
+
+    #[test]
+    fn commands_and_top_level_flags_unchanged() {
+        for list in [
+            &["whisperrr", "models", "list"][..],
+            &["whisperrr", "transcribe", "a.wav"],
+            &["whisperrr", "--help"],
+            &["whisperrr", "-V"],
+            &["whisperrr", "help"],
+            &["whisperrr"],
+        ] {
             assert_eq!(with_implicit_transcribe(args(list)), args(list));
         }
     }

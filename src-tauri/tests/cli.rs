@@ -214,7 +214,57 @@ fn unwritable_folder_suggests_output_dir() {
     assert_eq!(output.status.code(), Some(1), "{message}");
     assert!(message.contains("cannot write to folder"), "{message}");
     assert!(message.contains("--output-dir"), "{message}");
+    assert!(!message.contains(".whisperrr-"), "temporary file name in {message}");
     assert_eq!(sandbox.names(), ["talk.wav"]);
+    let log = fs::read_to_string(sandbox.root.path().join("home/data/whisperrr/logs/whisperrr.log")).unwrap();
+    assert!(!log.contains("job started"), "transcribed before finding the folder unwritable: {log}");
+}
+
+#[test]
+fn output_dir_that_is_a_file_rejected_before_work() {
+    let sandbox = Sandbox::new();
+    let input = sandbox.add_clip("librivox_0930.wav", "talk.wav");
+    let not_a_folder = sandbox.add_file("notes.txt", b"x");
+
+    let output = sandbox.transcribe(&["--output-dir", not_a_folder.to_str().unwrap(), input.to_str().unwrap()]);
+
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("is a file, not a folder"), "{}", stderr(&output));
+    assert_eq!(sandbox.names(), ["notes.txt", "talk.wav"]);
+}
+
+#[test]
+fn options_before_file_accepted() {
+    let sandbox = Sandbox::new();
+    let input = sandbox.add_clip("librivox_0930.wav", "talk.wav");
+    let model = model_path("tiny.en");
+
+    let output = sandbox
+        .whisperrr()
+        .args(["-m", model.to_str().unwrap(), "-t", "1", "-f", "srt,srt", input.to_str().unwrap()])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(sandbox.names(), ["talk.srt", "talk.wav"]);
+}
+
+#[test]
+fn json_objects_follow_input_order() {
+    let sandbox = Sandbox::new();
+    let bad = sandbox.add_file("bad.mp3", b"not audio");
+    let good = sandbox.add_clip("librivox_0930.wav", "good.wav");
+    let missing = sandbox.work().join("missing.wav");
+
+    let output = sandbox.transcribe(&["--json", bad.to_str().unwrap(), good.to_str().unwrap(), missing.to_str().unwrap()]);
+
+    assert_eq!(output.status.code(), Some(1));
+    let objects: Vec<serde_json::Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let statuses: Vec<&str> = objects.iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["error", "ok", "error"]);
+    assert_eq!(objects[0]["input"], bad.to_str().unwrap());
+    assert_eq!(objects[2]["input"], missing.to_str().unwrap());
 }
 
 #[test]

@@ -48,9 +48,13 @@ impl FromStr for Language {
         if code == "auto" {
             return Ok(Language::Auto);
         }
-        match whisper_rs::get_lang_id(&code) {
-            Some(_) => Ok(Language::Code(code)),
-            None => Err(UnknownLanguage(name.to_string())),
+        // Looked up in whisper's table rather than with `get_lang_id`, which prints an error
+        // line of its own for an unknown code.
+        let known = (0..=whisper_rs::get_lang_max_id()).any(|id| whisper_rs::get_lang_str(id) == Some(code.as_str()));
+        if known {
+            Ok(Language::Code(code))
+        } else {
+            Err(UnknownLanguage(name.to_string()))
         }
     }
 }

@@ -116,6 +116,14 @@ pub enum ModelsCommand {
     },
 }
 
+impl Cli {
+    /// True when `name` is one of the commands, such as `transcribe` or `models`.
+    pub fn has_subcommand(name: &str) -> bool {
+        use clap::CommandFactory;
+        Cli::command().get_subcommands().any(|command| command.get_name() == name)
+    }
+}
+
 /// Runs one command and returns the process's exit status: 0 when everything succeeded,
 /// 1 when anything failed.
 pub fn run(command: Command, dirs: &AppDirs) -> ExitCode {

@@ -1,6 +1,13 @@
 //! A progress bar on stderr, drawn only when stderr is a terminal.
 
+use std::time::Duration;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How often the bar redraws on its own. indicatif skips draws that come too fast, and
+/// whisper can report nothing for many seconds while it works through a 30-second window,
+/// so without this the bar could show a stale step and a frozen clock.
+const REDRAW_INTERVAL: Duration = Duration::from_millis(250);
 
 /// A bar from 0 to 100 with a label for the current step.
 pub struct ProgressLine {
@@ -16,6 +23,7 @@ impl ProgressLine {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(prefix);
+        bar.enable_steady_tick(REDRAW_INTERVAL);
         Self { bar }
     }
 
@@ -27,6 +35,7 @@ impl ProgressLine {
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(prefix);
+        bar.enable_steady_tick(REDRAW_INTERVAL);
         Self { bar }
     }
 

@@ -8,7 +8,8 @@ use whisperrr_core::audio;
 use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::job::{self, JobError, JobEvent, JobId, JobOutcome, JobRequest};
 use whisperrr_core::paths::AppDirs;
-use whisperrr_core::save::SaveError;
+use whisperrr_core::export::Format;
+use whisperrr_core::save::{self, OutputLocation, SaveError};
 use whisperrr_core::models::capabilities_of_file;
 use whisperrr_core::settings::Settings;
 use whisperrr_core::transcribe::{default_threads, Language, Model, TranscribeOptions};
@@ -23,61 +24,94 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
         tracing::warn!(%error, "Ctrl-C handler not installed");
     }
 
-    // Probing first reports missing or unreadable files at once, without waiting for a
-    // model to download or load.
-    let mut failed = false;
-    let mut inputs = Vec::new();
-    for file in &args.files {
-        match audio::probe(file) {
-            Ok(_) => inputs.push(file.as_path()),
-            Err(error) => {
-                failed = true;
-                report_failure(args, file, &error.to_string());
-            }
-        }
-    }
-    if inputs.is_empty() {
-        return ExitCode::from(1);
-    }
-
+    let formats = unique_formats(&args.formats);
     let mut chosen = models::load_settings(dirs);
     if let Some(model) = &args.model {
         chosen.model = model.clone();
     }
-    let model = match load_model(&mut chosen, args, dirs, &cancel) {
-        Ok(model) => model,
-        Err(message) => {
-            print_error(message);
-            return exit_code(&cancel, true);
-        }
-    };
 
-    let options = TranscribeOptions {
-        language: chosen.language.clone(),
-        translate: chosen.translate,
-        threads: args.threads.map(usize::from).unwrap_or_else(default_threads),
-    };
-    for (index, input) in inputs.into_iter().enumerate() {
+    // The model is loaded when the first readable file needs it, so missing or unreadable
+    // files are reported at once, without waiting for a download.
+    let mut model: Option<Model> = None;
+    let mut model_error: Option<String> = None;
+    let mut failed = false;
+
+    for (index, input) in args.files.iter().enumerate() {
+        let input = input.as_path();
         if cancel.is_cancelled() {
-            break;
+            report_cancelled(args, input);
+            continue;
         }
+
+        if let Err(error) = audio::probe(input) {
+            failed = true;
+            report_failure(args, input, &error.to_string());
+            continue;
+        }
+        let location = OutputLocation::for_input(input, args.output_dir.as_deref());
+        if let Err(error) = save::check_writable(&location) {
+            failed = true;
+            report_failure(args, input, &describe_save_error(args, &format!("{}: {error}", input.display()), &error));
+            continue;
+        }
+
+        if model.is_none() && model_error.is_none() {
+            match load_model(&mut chosen, args, dirs, &cancel) {
+                Ok(loaded) => model = Some(loaded),
+                Err(message) => {
+                    print_error(&message);
+                    model_error = Some(message);
+                }
+            }
+        }
+        let Some(model) = &model else {
+            failed = true;
+            if cancel.is_cancelled() {
+                report_cancelled(args, input);
+            } else if args.json {
+                let message = model_error.as_deref().unwrap_or_default();
+                println!("{}", json!({ "input": input, "status": "error", "error": message }));
+            }
+            continue;
+        };
+
+        let options = TranscribeOptions {
+            language: chosen.language.clone(),
+            translate: chosen.translate,
+            threads: args.threads.map(usize::from).unwrap_or_else(default_threads),
+        };
         let request = JobRequest {
             input: input.to_path_buf(),
-            options: options.clone(),
-            formats: args.formats.clone(),
+            options,
+            formats: formats.clone(),
             output_dir: args.output_dir.clone(),
         };
-        match transcribe_one(JobId(index as u64 + 1), &model, &request, &cancel) {
-            Ok(outcome) => report_success(args, input, &outcome, &options.language),
-            Err(JobError::Cancelled { .. }) => break,
+        match transcribe_one(JobId(index as u64 + 1), model, &request, &cancel) {
+            Ok(outcome) => report_success(args, input, &outcome, &request.options.language),
+            Err(JobError::Cancelled { .. }) => report_cancelled(args, input),
             Err(error) => {
                 failed = true;
-                report_failure(args, input, &describe(&error));
+                let message = match &error {
+                    JobError::Save { source, .. } => describe_save_error(args, &error.to_string(), source),
+                    error => error.to_string(),
+                };
+                report_failure(args, input, &message);
             }
         }
     }
 
     exit_code(&cancel, failed)
+}
+
+/// The formats in the order given, each once, so `-f srt,srt` writes one file.
+fn unique_formats(formats: &[Format]) -> Vec<Format> {
+    let mut unique = Vec::with_capacity(formats.len());
+    for format in formats {
+        if !unique.contains(format) {
+            unique.push(*format);
+        }
+    }
+    unique
 }
 
 /// Obtains and loads `chosen.model`. The language and translate settings are fitted to the
@@ -147,19 +181,31 @@ fn report_success(args: &TranscribeArgs, input: &Path, outcome: &JobOutcome, req
 }
 
 fn report_failure(args: &TranscribeArgs, input: &Path, message: &str) {
+    tracing::error!(input = %input.display(), error = %message, "file not transcribed");
     print_error(message);
     if args.json {
         println!("{}", json!({ "input": input, "status": "error", "error": message }));
     }
 }
 
-/// The message for a failed job, with the command-line remedy where there is one.
-fn describe(error: &JobError) -> String {
+/// Reports, in JSON mode, a file that Ctrl-C stopped or kept from starting, so every input
+/// gets an object.
+fn report_cancelled(args: &TranscribeArgs, input: &Path) {
+    if args.json {
+        println!("{}", json!({ "input": input, "status": "cancelled" }));
+    }
+}
+
+/// Adds the command-line remedy to `message` when the output folder is the problem.
+fn describe_save_error(args: &TranscribeArgs, message: &str, error: &SaveError) -> String {
     match error {
-        JobError::Save { source: SaveError::FolderNotWritable { .. }, .. } => {
-            format!("{error}; nothing was written: choose a writable folder with --output-dir DIR")
+        SaveError::FolderNotWritable { .. } if args.output_dir.is_some() => {
+            format!("{message}; nothing was written: choose another folder with --output-dir DIR")
         }
-        error => error.to_string(),
+        SaveError::FolderNotWritable { .. } => {
+            format!("{message}; nothing was written: choose a writable folder with --output-dir DIR")
+        }
+        _ => message.to_string(),
     }
 }
 
