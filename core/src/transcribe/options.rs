@@ -86,6 +86,19 @@ impl Default for TranscribeOptions {
     }
 }
 
+/// Hints for transcribing one piece of a longer stream, such as a chunk of a live recording.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChunkHints {
+    /// Text spoken just before this audio, given to whisper as its prompt so names, spelling
+    /// and punctuation carry over between chunks. whisper.cpp keeps at most the last 224
+    /// tokens of it.
+    pub previous_text: String,
+    /// Encode only about as much audio as the chunk holds instead of a whole 30 s window.
+    /// This makes short chunks several times faster; whisper.cpp marks the option
+    /// experimental, and the live benchmark measures its effect on the word error rate.
+    pub fit_audio_context: bool,
+}
+
 /// One thread fewer than the machine has cores, so the window and the decoder keep a
 /// core, with at least one and at most eight (whisper.cpp gains little beyond that).
 pub fn default_threads() -> usize {

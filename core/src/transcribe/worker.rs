@@ -42,11 +42,19 @@ pub(super) struct WorkerRequest {
     pub language: String,
     pub translate: bool,
     pub threads: usize,
+    /// Text to give whisper as the preceding context.
+    pub prompt: Option<String>,
+    /// Encoder frames to compute instead of a whole 30 s window (1500).
+    pub audio_context: Option<usize>,
 }
 
 /// Greedy decoding keeps this many candidates when whisper falls back to sampling at a
 /// higher temperature; whisper.cpp's command-line tool uses the same number.
 const BEST_OF: i32 = 5;
+
+/// Room for tokens beyond one per byte of prompt text, which whisper.cpp's tokenizer
+/// requires as the buffer size (a byte never makes more than one token).
+const PROMPT_TOKEN_SLACK: usize = 8;
 
 /// Longest segment text, in bytes: two subtitle lines of about 42 characters.
 const MAX_SEGMENT_BYTES: i32 = 84;
@@ -80,6 +88,10 @@ fn run(
     sender: mpsc::Sender<WorkerMessage>,
 ) -> Result<WhisperOutput, String> {
     let mut state = context.create_state().map_err(|error| error.to_string())?;
+    let prompt_tokens = match &request.prompt {
+        Some(text) => context.tokenize(text, text.len() + PROMPT_TOKEN_SLACK).map_err(|error| error.to_string())?,
+        None => Vec::new(),
+    };
 
     let mut callback_state = CallbackState {
         sender,
@@ -92,6 +104,12 @@ fn run(
     params.set_n_threads(request.threads.clamp(1, i32::MAX as usize) as i32);
     params.set_language(Some(&request.language));
     params.set_translate(request.translate);
+    if !prompt_tokens.is_empty() {
+        params.set_tokens(&prompt_tokens);
+    }
+    if let Some(frames) = request.audio_context {
+        params.set_audio_ctx(frames.clamp(1, i32::MAX as usize) as i32);
+    }
     params.set_print_special(false);
     params.set_print_progress(false);
     params.set_print_realtime(false);
