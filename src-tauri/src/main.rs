@@ -41,7 +41,7 @@ fn with_implicit_transcribe(mut args: Vec<OsString>) -> Vec<OsString> {
         return args;
     };
     let first = first.to_string_lossy();
-    let is_command_or_flag = first.starts_with('-') || ["transcribe", "models", "help"].contains(&first.as_ref());
+    let is_command_or_flag = first.starts_with('-') || ["transcribe", "record", "models", "help"].contains(&first.as_ref());
     if !is_command_or_flag {
         args.insert(1, OsString::from("transcribe"));
     }

@@ -35,7 +35,7 @@ use crate::transcript::Segment;
 pub use capture::devices::{list_input_devices, InputDevice};
 pub use capture::meter::Level;
 pub use capture::CaptureFormat;
-pub use live::LiveEvent;
+pub use live::{LiveEvent, LiveTuning};
 pub use recovery::{find_unfinished, finish_unfinished, UnfinishedRecording, UnfinishedScan};
 pub use session::{RecordRequest, Recording, RecordingOutcome};
 

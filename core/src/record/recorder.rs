@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use cpal::ErrorKind;
 
 use super::capture::{self, Capture, CaptureFormat};
-use super::live::{self, LiveHandle, LiveTranscriber};
+use super::live::LiveTranscriber;
 use super::session::{Command, EventSink, RecordRequest, RecordingOutcome};
 use super::wav::WavWriter;
 use super::{files, RecordError, RecordEvent, StopReason, NO_AUDIO_TIMEOUT_S};
@@ -74,7 +74,7 @@ struct Recorder {
     capture: Capture,
     wav: WavWriter,
     resampler: Resampler,
-    live: LiveHandle,
+    live: LiveTranscriber,
     events: EventSink,
     path: PathBuf,
     format: CaptureFormat,
@@ -84,6 +84,7 @@ struct Recorder {
     frames_written: u64,
     interleaved: Vec<f32>,
     mono: Vec<f32>,
+    resampled: Vec<f32>,
     warnings: Vec<String>,
     last_warning: Option<Instant>,
     samples_dropped: u64,
@@ -98,10 +99,11 @@ impl Recorder {
         let (path, file) = files::create_partial(&request.recordings_dir)?;
         let wav = WavWriter::new(file, &path, format.sample_rate, 1)?;
 
-        let transcriber = LiveTranscriber::new(model, request.options.clone(), request.fit_audio_context);
         let live_events = events.clone();
-        let live = live::spawn(transcriber, move |event| live_events(event.into()))
-            .map_err(|error| RecordError::Thread(error.to_string()))?;
+        let live = LiveTranscriber::start(model, request.options.clone(), request.live, move |event| {
+            live_events(event.into())
+        })
+        .map_err(|error| RecordError::Thread(error.to_string()))?;
 
         let max_frames = request.max_duration.map(|duration| {
             (duration.as_secs_f64() * f64::from(format.sample_rate)).round() as u64
@@ -118,6 +120,7 @@ impl Recorder {
             frames_written: 0,
             interleaved: Vec::new(),
             mono: Vec::new(),
+            resampled: Vec::new(),
             warnings: Vec::new(),
             last_warning: None,
             samples_dropped: 0,
@@ -261,13 +264,11 @@ impl Recorder {
         }
         self.frames_written += written as u64;
 
-        let mut resampled = Vec::new();
-        if let Err(error) = self.resampler.push(&self.mono, &mut resampled) {
+        self.resampled.clear();
+        if let Err(error) = self.resampler.push(&self.mono, &mut self.resampled) {
             return Some(StopReason::StreamError { message: error.to_string() });
         }
-        if !resampled.is_empty() {
-            self.live.feed(resampled);
-        }
+        self.live.feed(&self.resampled);
         reason
     }
 
@@ -304,13 +305,13 @@ impl Recorder {
         }
         self.check_dropped_samples();
         let recorded_ms = self.recorded_ms();
-        let Recorder { wav, resampler, live, events, path, format, mut warnings, .. } = self;
+        let Recorder { wav, resampler, mut live, events, path, format, mut warnings, .. } = self;
 
         let mut tail = Vec::new();
         if let Err(error) = resampler.finish(&mut tail) {
             warnings.push(format!("the end of the recording could not be resampled for transcription: {error}"));
         }
-        live.feed(tail);
+        live.feed(&tail);
         let wav_result = wav.finish();
         if reason.is_failure() {
             warnings.push(reason.message());

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::live::LiveTuning;
 use super::recorder;
 use super::{CaptureFormat, RecordError, RecordEvent, StopReason};
 use crate::export::Format;
@@ -26,9 +27,8 @@ pub struct RecordRequest {
     pub formats: Vec<Format>,
     /// Stop by itself after this much recorded audio (paused time not counted).
     pub max_duration: Option<Duration>,
-    /// Let whisper encode only as much audio as each live chunk holds; see
-    /// [`ChunkHints::fit_audio_context`](crate::transcribe::ChunkHints::fit_audio_context).
-    pub fit_audio_context: bool,
+    /// Speed and accuracy trade-offs of the live transcription.
+    pub live: LiveTuning,
 }
 
 /// A finished recording.

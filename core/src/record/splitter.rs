@@ -38,7 +38,7 @@ const FLOOR_PERCENTILE: f32 = 0.10;
 /// Less voiced time than this in a chunk is a click or a cough, not speech, in ms.
 pub const MIN_SPEECH_MS: u64 = 200;
 
-/// Pause that ends a chunk shorter than [`LONG_CHUNK_MS`], in ms.
+/// Default pause that ends a chunk shorter than [`LONG_CHUNK_MS`], in ms.
 pub const PAUSE_MS: u64 = 400;
 
 /// Chunks at least this long end at a pause of [`LONG_PAUSE_MS`], in ms.
@@ -81,6 +81,8 @@ struct Frame {
 /// Finds chunk boundaries in 16 kHz mono audio pushed in pieces of any size.
 #[derive(Debug)]
 pub struct PauseSplitter {
+    /// Pause that ends a chunk shorter than [`LONG_CHUNK_MS`], in ms.
+    pause_ms: u64,
     /// Samples analysed so far, a whole number of frames.
     position: u64,
     /// The start of an incomplete frame, fewer than [`FRAME_SAMPLES`] samples.
@@ -104,8 +106,16 @@ impl Default for PauseSplitter {
 }
 
 impl PauseSplitter {
+    /// A splitter that ends chunks at pauses of [`PAUSE_MS`].
     pub fn new() -> Self {
+        Self::with_pause(PAUSE_MS)
+    }
+
+    /// A splitter that ends chunks shorter than 10 s at pauses of `pause_ms`; longer
+    /// chunks accept shorter pauses, at most 240 ms and then 100 ms.
+    pub fn with_pause(pause_ms: u64) -> Self {
         Self {
+            pause_ms: pause_ms.max(VERY_LONG_PAUSE_MS),
             position: 0,
             partial: Vec::with_capacity(FRAME_SAMPLES),
             recent_levels: VecDeque::with_capacity(FLOOR_WINDOW_FRAMES + 1),
@@ -174,7 +184,7 @@ impl PauseSplitter {
         let chunk_ms = self.chunk.len() as u64 * FRAME_MS;
         let pause_ms = self.silent_run as u64 * FRAME_MS;
 
-        if pause_ms >= required_pause_ms(chunk_ms) && self.voiced_frames > 0 {
+        if pause_ms >= self.required_pause_ms(chunk_ms) && self.voiced_frames > 0 {
             if self.chunk_voiced_ms() >= MIN_SPEECH_MS {
                 let (start, end) = (self.chunk_start, self.position);
                 boundaries.push(Boundary::Cut { start, end, next_start: end, forced: false });
@@ -220,6 +230,17 @@ impl PauseSplitter {
         Boundary::Cut { start, end, next_start, forced: true }
     }
 
+    /// The pause that ends a chunk of `chunk_ms`, in ms.
+    fn required_pause_ms(&self, chunk_ms: u64) -> u64 {
+        if chunk_ms >= VERY_LONG_CHUNK_MS {
+            VERY_LONG_PAUSE_MS
+        } else if chunk_ms >= LONG_CHUNK_MS {
+            LONG_PAUSE_MS.min(self.pause_ms)
+        } else {
+            self.pause_ms
+        }
+    }
+
     fn start_chunk(&mut self, start: u64) {
         self.chunk_start = start;
         self.chunk.clear();
@@ -242,16 +263,6 @@ impl PauseSplitter {
     }
 }
 
-/// The pause that ends a chunk of `chunk_ms`, in ms.
-fn required_pause_ms(chunk_ms: u64) -> u64 {
-    if chunk_ms >= VERY_LONG_CHUNK_MS {
-        VERY_LONG_PAUSE_MS
-    } else if chunk_ms >= LONG_CHUNK_MS {
-        LONG_PAUSE_MS
-    } else {
-        PAUSE_MS
-    }
-}
 
 /// Adds a skip to `boundaries`, replacing a skip just before it.
 fn merge_skip(boundaries: &mut Vec<Boundary>, to: u64) {

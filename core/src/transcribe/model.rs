@@ -25,8 +25,11 @@ const ENCODER_FRAMES_PER_SECOND: usize = 50;
 /// Encoder frames of a whole 30 s window.
 const FULL_AUDIO_CONTEXT: usize = 1500;
 
-/// Extra encoder frames beyond the audio, so the last word is not at the very edge (1 s).
-const AUDIO_CONTEXT_MARGIN: usize = 50;
+/// Encoder frames of silence after the audio (4 s). whisper was trained on 30 s windows
+/// where speech is followed by silence; with less than about 4 s of it, tiny.en often
+/// repeats the last sentence instead of ending (word error rate on seven short clips: 65 %
+/// with 1 s, 10 % with 2 s, 3 % with 4 s, 6 % with the full window).
+const AUDIO_CONTEXT_MARGIN: usize = 200;
 
 /// How often the waiting job checks for cancellation while whisper runs.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -125,6 +128,8 @@ impl Model {
             threads: options.threads,
             prompt: Some(hints.previous_text.trim()).filter(|text| !text.is_empty()).map(str::to_string),
             audio_context: hints.fit_audio_context.then(|| audio_context_for(samples.len())),
+            no_fallback: hints.no_fallback,
+            one_window: hints.fit_audio_context,
         };
         let messages = worker::spawn(self.context.clone(), samples, request, cancel.clone())
             .map_err(TranscribeError::Whisper)?;
@@ -189,7 +194,8 @@ impl Model {
     }
 }
 
-/// The encoder frames that `samples` (16 kHz) need, with a margin, at most a full window.
+/// The encoder frames that `samples` (16 kHz) need, with the silence margin, at most a
+/// full window. whisper.cpp pads the audio with silence, so the margin costs no samples.
 fn audio_context_for(samples: usize) -> usize {
     let frames = (samples * ENCODER_FRAMES_PER_SECOND).div_ceil(WHISPER_SAMPLE_RATE as usize);
     (frames + AUDIO_CONTEXT_MARGIN).min(FULL_AUDIO_CONTEXT)

@@ -77,7 +77,7 @@ pub fn run(args: &TranscribeArgs, dirs: &AppDirs) -> ExitCode {
     exit_code(&cancel, failed)
 }
 
-fn load_model(name_or_path: &str, dirs: &AppDirs, cancel: &CancelToken) -> Result<Model, String> {
+pub(super) fn load_model(name_or_path: &str, dirs: &AppDirs, cancel: &CancelToken) -> Result<Model, String> {
     let path = models::obtain(name_or_path, dirs, cancel)?;
     Model::load(&path).map_err(|error| error.to_string())
 }

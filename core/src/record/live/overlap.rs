@@ -30,6 +30,12 @@ pub fn drop_words(text: &str, count: usize) -> &str {
     rest
 }
 
+/// The words of `text` without case and punctuation, joined by single spaces.
+pub fn normalized_words(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(normalize).filter(|word| !word.is_empty()).collect();
+    words.join(" ")
+}
+
 fn normalize(word: &str) -> String {
     word.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
