@@ -146,6 +146,9 @@ pub enum RecordError {
     #[error("cannot open the input device '{device}': {message}")]
     OpenDevice { device: String, message: String },
 
+    #[error("the input device '{device}' delivered no audio within {seconds} s of starting; check that it is connected and not used by another program")]
+    NoAudio { device: String, seconds: u64 },
+
     #[error("cannot use the recordings folder '{}': {source}; choose another folder", dir.display())]
     RecordingsFolder { dir: PathBuf, source: io::Error },
 

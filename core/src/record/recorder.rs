@@ -56,6 +56,12 @@ pub(super) fn run(
         }
     };
 
+    if let Err(error) = recorder.wait_for_first_audio() {
+        tracing::error!(%error, "recording failed to start");
+        recorder.discard();
+        let _ = started.send(Err(error));
+        return Err(RecordError::Thread("the recording did not start".into()));
+    }
     let _ = started.send(Ok((recorder.path.clone(), recorder.format.clone())));
     tracing::info!(path = %recorder.path.display(), device = %recorder.format.device.id, "recording started");
     events(RecordEvent::Started { format: recorder.format.clone(), path: recorder.path.clone() });
@@ -127,6 +133,37 @@ impl Recorder {
         })
     }
 
+    /// Waits until the device delivers its first audio, so that a started recording is
+    /// one that receives sound.
+    fn wait_for_first_audio(&self) -> Result<(), RecordError> {
+        let started = Instant::now();
+        while self.capture.shared.frames_delivered.load(Ordering::Relaxed) == 0 {
+            if let Ok(error) = self.capture.errors.try_recv() {
+                return Err(RecordError::OpenDevice { device: self.format.device.name.clone(), message: error.to_string() });
+            }
+            if started.elapsed() >= FIRST_AUDIO_TIMEOUT {
+                return Err(RecordError::NoAudio {
+                    device: self.format.device.name.clone(),
+                    seconds: FIRST_AUDIO_TIMEOUT.as_secs(),
+                });
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+        Ok(())
+    }
+
+    /// Stops everything and removes the empty recording of a start that failed.
+    fn discard(self) {
+        let Recorder { mut capture, wav, live, path, .. } = self;
+        capture.stop_stream();
+        live.cancel();
+        drop(live);
+        drop(wav);
+        if let Err(error) = std::fs::remove_file(&path) {
+            tracing::warn!(path = %path.display(), %error, "cannot remove the empty recording");
+        }
+    }
+
     fn recorded_ms(&self) -> u64 {
         self.frames_written * 1000 / u64::from(self.format.sample_rate)
     }
@@ -134,12 +171,11 @@ impl Recorder {
     /// Moves audio from the device to the file and the transcriber until a command, the
     /// duration limit or a failure stops it.
     fn record_until_stopped(&mut self, commands: &Receiver<Command>) -> StopReason {
-        let started = Instant::now();
         let mut last_level = Instant::now();
         let mut last_checkpoint = Instant::now();
         let mut checkpoints = 0u32;
         let mut frames_seen = 0u64;
-        let mut last_audio: Option<Instant> = None;
+        let mut last_audio = Instant::now();
 
         loop {
             if let Some(reason) = self.handle_commands(commands) {
@@ -155,11 +191,9 @@ impl Recorder {
             let delivered = self.capture.shared.frames_delivered.load(Ordering::Relaxed);
             if delivered != frames_seen {
                 frames_seen = delivered;
-                last_audio = Some(Instant::now());
+                last_audio = Instant::now();
             }
-            let silent_for = last_audio.map_or(started.elapsed(), |at| at.elapsed());
-            let limit = if last_audio.is_some() { Duration::from_secs(NO_AUDIO_TIMEOUT_S) } else { FIRST_AUDIO_TIMEOUT };
-            if silent_for >= limit {
+            if last_audio.elapsed() >= Duration::from_secs(NO_AUDIO_TIMEOUT_S) {
                 return StopReason::NoAudio;
             }
 

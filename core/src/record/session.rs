@@ -67,7 +67,8 @@ pub struct Recording {
 
 impl Recording {
     /// Opens the device, creates the WAV file and starts recording and transcribing with
-    /// `model`. Returns once audio capture has started, or with the reason it could not.
+    /// `model`. Returns once the device has delivered its first audio (within 5 s), or
+    /// with the reason it could not start.
     pub fn start(
         request: RecordRequest,
         model: Model,

@@ -32,13 +32,12 @@ pub fn list_input_devices() -> Result<Vec<InputDevice>, RecordError> {
 pub(crate) fn find_input_device(wanted: Option<&str>) -> Result<(cpal::Device, InputDevice), RecordError> {
     let host = cpal::default_host();
 
+    let devices = enumerate(&host)?;
     let Some(wanted) = wanted.map(str::trim).filter(|name| !name.is_empty()) else {
-        let device = host.default_input_device().ok_or(RecordError::NoInputDevice)?;
-        let info = describe(&device, true);
-        return Ok((device, info));
+        // `enumerate` puts the default first, named as the listing names it.
+        return devices.into_iter().find(|(_, info)| info.is_default).ok_or(RecordError::NoInputDevice);
     };
 
-    let devices = enumerate(&host)?;
     if let Some(found) = devices.iter().find(|(_, info)| info.id == wanted) {
         return Ok(found.clone());
     }
