@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use whisperrr_core::audio::decode_for_whisper;
 use whisperrr_core::cancel::CancelToken;
-use whisperrr_core::record::{LiveEvent, LiveTuning};
 use whisperrr_core::record::live::LiveTranscriber;
+use whisperrr_core::record::{LiveEvent, LiveTuning};
 use whisperrr_core::transcribe::{Language, Model, TranscribeOptions};
 use whisperrr_testkit::{clip, model_path, reference, word_error_rate};
 
@@ -21,11 +21,17 @@ fn model() -> Model {
 }
 
 fn options() -> TranscribeOptions {
-    TranscribeOptions { language: Language::Code("en".into()), translate: false, threads: 1 }
+    TranscribeOptions {
+        language: Language::Code("en".into()),
+        translate: false,
+        threads: 1,
+    }
 }
 
 fn speech(name: &str) -> Vec<f32> {
-    decode_for_whisper(&clip(name), &mut |_| {}, &CancelToken::new()).unwrap().samples
+    decode_for_whisper(&clip(name), &mut |_| {}, &CancelToken::new())
+        .unwrap()
+        .samples
 }
 
 fn silence(seconds: f32) -> Vec<f32> {
@@ -44,7 +50,14 @@ fn start(events: &Events) -> LiveTranscriber {
 
 #[test]
 fn phrases_committed_in_order_without_loss() {
-    let stream = [silence(1.0), speech("jfk.wav"), silence(2.0), speech("goforward.wav"), silence(1.0)].concat();
+    let stream = [
+        silence(1.0),
+        speech("jfk.wav"),
+        silence(2.0),
+        speech("goforward.wav"),
+        silence(1.0),
+    ]
+    .concat();
     let events: Events = Arc::default();
     let mut live = start(&events);
 
@@ -68,7 +81,10 @@ fn phrases_committed_in_order_without_loss() {
         })
         .collect();
     assert!(commits.len() >= 2, "one commit per phrase at least: {commits:?}");
-    assert!(commits.windows(2).all(|pair| pair[0].0 < pair[1].0), "commits out of order: {commits:?}");
+    assert!(
+        commits.windows(2).all(|pair| pair[0].0 < pair[1].0),
+        "commits out of order: {commits:?}"
+    );
 
     let jfk_end_ms = 12_000;
     for segment in &transcript.segments {
@@ -89,7 +105,10 @@ fn phrases_committed_in_order_without_loss() {
             _ => None,
         })
         .collect();
-    assert!(backlogs.iter().any(|&pending| pending > 0), "the queued phrases are reported: {backlogs:?}");
+    assert!(
+        backlogs.iter().any(|&pending| pending > 0),
+        "the queued phrases are reported: {backlogs:?}"
+    );
     assert_eq!(backlogs.last(), Some(&0));
 }
 

@@ -30,11 +30,19 @@ impl Observations {
 
     /// The first commit that covers the recording up to `ms`.
     fn commit_covering(&self, ms: u64) -> Option<Instant> {
-        self.commits.iter().find(|(_, end, _)| *end >= ms).map(|(time, _, _)| *time)
+        self.commits
+            .iter()
+            .find(|(_, end, _)| *end >= ms)
+            .map(|(time, _, _)| *time)
     }
 
     pub fn committed_text(&self) -> String {
-        let texts: Vec<&str> = self.commits.iter().map(|(_, _, text)| text.as_str()).filter(|t| !t.is_empty()).collect();
+        let texts: Vec<&str> = self
+            .commits
+            .iter()
+            .map(|(_, _, text)| text.as_str())
+            .filter(|t| !t.is_empty())
+            .collect();
         texts.join(" ")
     }
 }
@@ -42,12 +50,19 @@ impl Observations {
 /// The latency of each phrase: from the moment the end of its speech reached the app to
 /// the moment committed text covering it arrived. `offset_ms` is where the playlist starts
 /// in the recording.
-pub fn phrase_latencies(phrases: &[Phrase], observations: &Observations, offset_ms: u64) -> Vec<(String, Option<Duration>)> {
+pub fn phrase_latencies(
+    phrases: &[Phrase],
+    observations: &Observations,
+    offset_ms: u64,
+) -> Vec<(String, Option<Duration>)> {
     phrases
         .iter()
         .map(|phrase| {
             let end_in_recording = phrase.speech_end_ms + offset_ms;
-            let latency = match (observations.arrival_of(end_in_recording), observations.commit_covering(end_in_recording)) {
+            let latency = match (
+                observations.arrival_of(end_in_recording),
+                observations.commit_covering(end_in_recording),
+            ) {
                 (Some(arrived), Some(committed)) => Some(committed.saturating_duration_since(arrived)),
                 _ => None,
             };

@@ -56,11 +56,18 @@ struct Settings {
 
 fn main() {
     // `RUST_LOG=whisperrr_core::record=debug` shows every whisper pass with its duration.
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let settings = parse_args();
     let playlist = Playlist::build(&settings.clips, settings.gap_ms);
     let model = Model::load(&settings.model).expect("the model loads");
-    let options = TranscribeOptions { language: Language::Code("en".into()), translate: false, threads: settings.threads };
+    let options = TranscribeOptions {
+        language: Language::Code("en".into()),
+        translate: false,
+        threads: settings.threads,
+    };
 
     println!(
         "live_latency: {} clips, {:.1} s of audio, model {}, {} thread(s), source {}, {:?}",
@@ -111,14 +118,18 @@ fn run_with_microphone(
     let recording = Recording::start(request, model.clone(), move |event| observe(&sink, event))
         .unwrap_or_else(|error| panic!("cannot start recording: {error}"));
 
-    wait_until(Duration::from_secs(10), || observations.lock().unwrap().arrivals.iter().any(|&(_, ms)| ms > 0));
+    wait_until(Duration::from_secs(10), || {
+        observations.lock().unwrap().arrivals.iter().any(|&(_, ms)| ms > 0)
+    });
     let mut player = mic.play(&played).expect("paplay starts");
     let status = player.wait().expect("paplay runs");
     assert!(status.success(), "paplay failed: {status}");
     std::thread::sleep(SETTLE);
 
     let stopping = Instant::now();
-    let outcome = recording.stop().unwrap_or_else(|error| panic!("recording failed: {error}"));
+    let outcome = recording
+        .stop()
+        .unwrap_or_else(|error| panic!("recording failed: {error}"));
     let stop_to_saved = stopping.elapsed();
 
     let recorded = decode_for_whisper(&outcome.wav, &mut |_| {}, &CancelToken::new()).expect("the saved WAV decodes");
@@ -132,7 +143,11 @@ fn run_with_microphone(
         outcome.format.as_ref().map(|f| f.sample_format.as_str()).unwrap_or("?"),
         offset_ms as f64 / 1000.0
     );
-    let observations = Arc::try_unwrap(observations).ok().expect("the recorder has ended").into_inner().unwrap();
+    let observations = Arc::try_unwrap(observations)
+        .ok()
+        .expect("the recorder has ended")
+        .into_inner()
+        .unwrap();
     (observations, offset_ms, Some(stop_to_saved))
 }
 
@@ -146,7 +161,9 @@ fn observe(observations: &Mutex<Observations>, event: RecordEvent) {
             observations.commits.push((now, audio_end_ms, text.join(" ")));
         }
         RecordEvent::Tentative { text, .. } if !text.is_empty() => observations.tentative_passes += 1,
-        RecordEvent::Backlog { pending_ms } => observations.max_backlog_ms = observations.max_backlog_ms.max(pending_ms),
+        RecordEvent::Backlog { pending_ms } => {
+            observations.max_backlog_ms = observations.max_backlog_ms.max(pending_ms)
+        }
         _ => {}
     }
 }
@@ -155,9 +172,10 @@ fn observe(observations: &Mutex<Observations>, event: RecordEvent) {
 fn run_replay(playlist: &Playlist, model: &Model, options: &TranscribeOptions, tuning: LiveTuning) -> Observations {
     let observations = Arc::new(Mutex::new(Observations::default()));
     let sink = observations.clone();
-    let mut transcriber =
-        LiveTranscriber::start(model.clone(), options.clone(), tuning, move |event: LiveEvent| observe(&sink, event.into()))
-            .expect("the thread starts");
+    let mut transcriber = LiveTranscriber::start(model.clone(), options.clone(), tuning, move |event: LiveEvent| {
+        observe(&sink, event.into())
+    })
+    .expect("the thread starts");
 
     let block = WHISPER_SAMPLE_RATE as usize / 50;
     let started = Instant::now();
@@ -170,7 +188,11 @@ fn run_replay(playlist: &Playlist, model: &Model, options: &TranscribeOptions, t
     }
     std::thread::sleep(SETTLE);
     transcriber.finish().expect("live transcription succeeds");
-    Arc::try_unwrap(observations).ok().expect("the transcriber has ended").into_inner().unwrap()
+    Arc::try_unwrap(observations)
+        .ok()
+        .expect("the transcriber has ended")
+        .into_inner()
+        .unwrap()
 }
 
 fn report(playlist: &Playlist, observations: &Observations, offset_ms: u64, stop_to_saved: Option<Duration>) {
@@ -197,8 +219,15 @@ fn report(playlist: &Playlist, observations: &Observations, offset_ms: u64, stop
         );
     }
     let live_text = observations.committed_text();
-    println!("live WER: {:.1} %", 100.0 * word_error_rate(&playlist.reference_text(), &live_text));
-    println!("tentative passes: {}, largest backlog: {:.1} s", observations.tentative_passes, observations.max_backlog_ms as f64 / 1000.0);
+    println!(
+        "live WER: {:.1} %",
+        100.0 * word_error_rate(&playlist.reference_text(), &live_text)
+    );
+    println!(
+        "tentative passes: {}, largest backlog: {:.1} s",
+        observations.tentative_passes,
+        observations.max_backlog_ms as f64 / 1000.0
+    );
     if let Some(duration) = stop_to_saved {
         println!("stop to saved files: {}", seconds(duration));
     }

@@ -72,7 +72,9 @@ impl Playlist {
         };
         let mut writer = hound::WavWriter::create(path, spec).expect("the playlist file can be created");
         for &sample in &self.samples {
-            writer.write_sample((sample.clamp(-1.0, 1.0) * 32767.0) as i16).expect("the playlist file can be written");
+            writer
+                .write_sample((sample.clamp(-1.0, 1.0) * 32767.0) as i16)
+                .expect("the playlist file can be written");
         }
         writer.finalize().expect("the playlist file can be written");
     }
@@ -93,7 +95,10 @@ pub fn frame_levels(samples: &[f32]) -> Vec<f32> {
 fn last_speech_sample(samples: &[f32]) -> usize {
     let levels = frame_levels(samples);
     let loudest = levels.iter().copied().fold(f32::MIN, f32::max);
-    let last = levels.iter().rposition(|&level| level >= loudest - SPEECH_RANGE_DB).unwrap_or(0);
+    let last = levels
+        .iter()
+        .rposition(|&level| level >= loudest - SPEECH_RANGE_DB)
+        .unwrap_or(0);
     ((last + 1) * FRAME).min(samples.len())
 }
 
@@ -129,6 +134,8 @@ pub fn find_offset_ms(played: &[f32], recorded: &[f32], max_ms: u64) -> u64 {
         }
         covariance / (var_a * var_b).sqrt().max(1e-9)
     };
-    let best = (0..=max_shift).max_by(|&a, &b| score(a).total_cmp(&score(b))).unwrap_or(0);
+    let best = (0..=max_shift)
+        .max_by(|&a, &b| score(a).total_cmp(&score(b)))
+        .unwrap_or(0);
     best as u64 * 20
 }

@@ -29,7 +29,10 @@ const MAX_SAME_SECOND: u32 = 1000;
 /// `~/Documents` when the system names no documents folder. `None` without a home folder.
 pub fn default_recordings_dir() -> Option<PathBuf> {
     let user = UserDirs::new()?;
-    let documents = user.document_dir().map(Path::to_path_buf).unwrap_or_else(|| user.home_dir().join("Documents"));
+    let documents = user
+        .document_dir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| user.home_dir().join("Documents"));
     Some(documents.join(FOLDER_NAME))
 }
 
@@ -40,11 +43,17 @@ pub fn recordings_dir(configured: Option<&Path>) -> Option<PathBuf> {
 
 /// A new, empty, locked `.wav.partial` file in `dir`, named after the local time.
 pub(crate) fn create_partial(dir: &Path) -> Result<(PathBuf, File), RecordError> {
-    let folder_error = |source: io::Error| RecordError::RecordingsFolder { dir: dir.to_path_buf(), source };
+    let folder_error = |source: io::Error| RecordError::RecordingsFolder {
+        dir: dir.to_path_buf(),
+        source,
+    };
     fs::create_dir_all(dir).map_err(folder_error)?;
 
     let stamp = chrono::Local::now().format("%Y-%m-%d_%H-%M-%S").to_string();
-    let location = OutputLocation { dir: dir.to_path_buf(), stem: format!("recording-{stamp}").into() };
+    let location = OutputLocation {
+        dir: dir.to_path_buf(),
+        stem: format!("recording-{stamp}").into(),
+    };
     for number in 0..MAX_SAME_SECOND {
         let path = partial_path(&location.numbered_path(number, "wav"));
         let final_taken = location.numbered_path(number, "wav").exists();
@@ -60,7 +69,9 @@ pub(crate) fn create_partial(dir: &Path) -> Result<(PathBuf, File), RecordError>
             Err(error) => return Err(folder_error(error)),
         }
     }
-    Err(folder_error(io::Error::other("too many recordings started in the same second")))
+    Err(folder_error(io::Error::other(
+        "too many recordings started in the same second",
+    )))
 }
 
 /// `name.wav` becomes `name.wav.partial`.
@@ -80,9 +91,15 @@ pub(crate) fn is_partial(path: &Path) -> bool {
 /// Where the finished files of the recording at `partial` go: its folder, and its name
 /// without `.wav.partial`.
 pub(crate) fn final_location(partial: &Path) -> OutputLocation {
-    let name = partial.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = partial
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let stem = name.strip_suffix(&format!(".wav.{PARTIAL_EXTENSION}")).unwrap_or(&name);
-    OutputLocation { dir: partial.parent().map(Path::to_path_buf).unwrap_or_default(), stem: OsString::from(stem) }
+    OutputLocation {
+        dir: partial.parent().map(Path::to_path_buf).unwrap_or_default(),
+        stem: OsString::from(stem),
+    }
 }
 
 /// Takes an exclusive advisory lock on `file`, released when the file is closed or the
@@ -140,7 +157,10 @@ mod tests {
         let location = final_location(Path::new("/rec/recording-2024-01-02_03-04-05 (1).wav.partial"));
 
         assert_eq!(location.dir, Path::new("/rec"));
-        assert_eq!(location.numbered_path(0, "srt"), Path::new("/rec/recording-2024-01-02_03-04-05 (1).srt"));
+        assert_eq!(
+            location.numbered_path(0, "srt"),
+            Path::new("/rec/recording-2024-01-02_03-04-05 (1).srt")
+        );
     }
 
     #[test]

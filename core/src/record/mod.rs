@@ -47,24 +47,49 @@ pub const NO_AUDIO_TIMEOUT_S: u64 = 2;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecordEvent {
     /// The device is open and the file created.
-    Started { format: CaptureFormat, path: PathBuf },
+    Started {
+        format: CaptureFormat,
+        path: PathBuf,
+    },
     /// The input level, about 20 times a second, also while paused. `recorded_ms` is the
     /// length of the recording so far, without paused time.
-    Level { rms_dbfs: f32, peak_dbfs: f32, recorded_ms: u64 },
-    Paused { recorded_ms: u64 },
-    Resumed { recorded_ms: u64 },
+    Level {
+        rms_dbfs: f32,
+        peak_dbfs: f32,
+        recorded_ms: u64,
+    },
+    Paused {
+        recorded_ms: u64,
+    },
+    Resumed {
+        recorded_ms: u64,
+    },
     /// Final text for the audio up to `audio_end_ms`, with times from the start of the
     /// recording.
-    Committed { segments: Vec<Segment>, audio_end_ms: u64 },
+    Committed {
+        segments: Vec<Segment>,
+        audio_end_ms: u64,
+    },
     /// The current guess for the phrase being spoken; it replaces the previous one, and an
     /// empty text clears it.
-    Tentative { text: String, start_ms: u64, end_ms: u64 },
+    Tentative {
+        text: String,
+        start_ms: u64,
+        end_ms: u64,
+    },
     /// Audio waiting for transcription, in ms.
-    Backlog { pending_ms: u64 },
+    Backlog {
+        pending_ms: u64,
+    },
     /// Something went wrong that did not stop the recording, such as lost samples.
-    Warning { message: String },
+    Warning {
+        message: String,
+    },
     /// Capture ended for `reason`; the transcript of the rest is being finished.
-    Stopped { reason: StopReason, recorded_ms: u64 },
+    Stopped {
+        reason: StopReason,
+        recorded_ms: u64,
+    },
 }
 
 impl From<LiveEvent> for RecordEvent {
@@ -102,7 +127,10 @@ pub enum StopReason {
 impl StopReason {
     /// True when the recording ended because something failed, not because it was asked to.
     pub fn is_failure(&self) -> bool {
-        !matches!(self, StopReason::Requested | StopReason::DurationReached | StopReason::Recovered)
+        !matches!(
+            self,
+            StopReason::Requested | StopReason::DurationReached | StopReason::Recovered
+        )
     }
 
     /// A sentence for the user.
@@ -118,7 +146,9 @@ impl StopReason {
                 format!("the microphone was disconnected ({message}), so recording stopped")
             }
             StopReason::StreamError { message } => format!("the audio stream failed ({message}), so recording stopped"),
-            StopReason::WriteFailed { message } => format!("the recording could not be written ({message}), so it stopped"),
+            StopReason::WriteFailed { message } => {
+                format!("the recording could not be written ({message}), so it stopped")
+            }
             StopReason::SizeLimit => "the recording reached the WAV size limit of 4 GiB, so it stopped".into(),
             StopReason::Recovered => "recording recovered after the app ended unexpectedly".into(),
         }

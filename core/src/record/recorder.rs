@@ -64,7 +64,10 @@ pub(super) fn run(
     }
     let _ = started.send(Ok((recorder.path.clone(), recorder.format.clone())));
     tracing::info!(path = %recorder.path.display(), device = %recorder.format.device.id, "recording started");
-    events(RecordEvent::Started { format: recorder.format.clone(), path: recorder.path.clone() });
+    events(RecordEvent::Started {
+        format: recorder.format.clone(),
+        path: recorder.path.clone(),
+    });
 
     let reason = recorder.record_until_stopped(&commands);
     tracing::info!(?reason, recorded_ms = recorder.recorded_ms(), "recording stopped");
@@ -111,9 +114,9 @@ impl Recorder {
         })
         .map_err(|error| RecordError::Thread(error.to_string()))?;
 
-        let max_frames = request.max_duration.map(|duration| {
-            (duration.as_secs_f64() * f64::from(format.sample_rate)).round() as u64
-        });
+        let max_frames = request
+            .max_duration
+            .map(|duration| (duration.as_secs_f64() * f64::from(format.sample_rate)).round() as u64);
         Ok(Self {
             capture,
             wav,
@@ -139,7 +142,10 @@ impl Recorder {
         let started = Instant::now();
         while self.capture.shared.frames_delivered.load(Ordering::Relaxed) == 0 {
             if let Ok(error) = self.capture.errors.try_recv() {
-                return Err(RecordError::OpenDevice { device: self.format.device.name.clone(), message: error.to_string() });
+                return Err(RecordError::OpenDevice {
+                    device: self.format.device.name.clone(),
+                    message: error.to_string(),
+                });
             }
             if started.elapsed() >= FIRST_AUDIO_TIMEOUT {
                 return Err(RecordError::NoAudio {
@@ -154,7 +160,13 @@ impl Recorder {
 
     /// Stops everything and removes the empty recording of a start that failed.
     fn discard(self) {
-        let Recorder { mut capture, wav, live, path, .. } = self;
+        let Recorder {
+            mut capture,
+            wav,
+            live,
+            path,
+            ..
+        } = self;
         capture.stop_stream();
         live.cancel();
         drop(live);
@@ -212,7 +224,9 @@ impl Recorder {
                 last_checkpoint = Instant::now();
                 checkpoints += 1;
                 if let Err(error) = self.wav.checkpoint(checkpoints % CHECKPOINTS_PER_SYNC == 0) {
-                    return StopReason::WriteFailed { message: error.to_string() };
+                    return StopReason::WriteFailed {
+                        message: error.to_string(),
+                    };
                 }
             }
 
@@ -225,11 +239,15 @@ impl Recorder {
             match commands.try_recv() {
                 Ok(Command::Pause) => {
                     self.capture.shared.paused.store(true, Ordering::Relaxed);
-                    (self.events)(RecordEvent::Paused { recorded_ms: self.recorded_ms() });
+                    (self.events)(RecordEvent::Paused {
+                        recorded_ms: self.recorded_ms(),
+                    });
                 }
                 Ok(Command::Resume) => {
                     self.capture.shared.paused.store(false, Ordering::Relaxed);
-                    (self.events)(RecordEvent::Resumed { recorded_ms: self.recorded_ms() });
+                    (self.events)(RecordEvent::Resumed {
+                        recorded_ms: self.recorded_ms(),
+                    });
                 }
                 Ok(Command::Stop) | Err(TryRecvError::Disconnected) => return Some(StopReason::Requested),
                 Err(TryRecvError::Empty) => return None,
@@ -290,7 +308,11 @@ impl Recorder {
 
         let written = match self.wav.append(&self.mono) {
             Ok(written) => written,
-            Err(error) => return Some(StopReason::WriteFailed { message: error.to_string() }),
+            Err(error) => {
+                return Some(StopReason::WriteFailed {
+                    message: error.to_string(),
+                })
+            }
         };
         if written < self.mono.len() {
             self.mono.truncate(written);
@@ -300,7 +322,9 @@ impl Recorder {
 
         self.resampled.clear();
         if let Err(error) = self.resampler.push(&self.mono, &mut self.resampled) {
-            return Some(StopReason::StreamError { message: error.to_string() });
+            return Some(StopReason::StreamError {
+                message: error.to_string(),
+            });
         }
         self.live.feed(&self.resampled);
         reason
@@ -326,7 +350,9 @@ impl Recorder {
         }
         self.last_warning = Some(Instant::now());
         self.warnings.push(message.to_string());
-        (self.events)(RecordEvent::Warning { message: message.to_string() });
+        (self.events)(RecordEvent::Warning {
+            message: message.to_string(),
+        });
     }
 
     /// Stops the stream, keeps every sample it delivered, finishes the transcript and
@@ -339,18 +365,32 @@ impl Recorder {
         }
         self.check_dropped_samples();
         let recorded_ms = self.recorded_ms();
-        let Recorder { wav, resampler, mut live, events, path, format, mut warnings, .. } = self;
+        let Recorder {
+            wav,
+            resampler,
+            mut live,
+            events,
+            path,
+            format,
+            mut warnings,
+            ..
+        } = self;
 
         let mut tail = Vec::new();
         if let Err(error) = resampler.finish(&mut tail) {
-            warnings.push(format!("the end of the recording could not be resampled for transcription: {error}"));
+            warnings.push(format!(
+                "the end of the recording could not be resampled for transcription: {error}"
+            ));
         }
         live.feed(&tail);
         let wav_result = wav.finish();
         if reason.is_failure() {
             warnings.push(reason.message());
         }
-        events(RecordEvent::Stopped { reason: reason.clone(), recorded_ms });
+        events(RecordEvent::Stopped {
+            reason: reason.clone(),
+            recorded_ms,
+        });
         wav_result?;
 
         // The recording is complete on disk before the transcript is, so a failure below
@@ -358,7 +398,10 @@ impl Recorder {
         let transcript = live.finish();
         let location = files::final_location(&path);
         let wav = save::move_no_clobber(&path, &location, "wav").map_err(RecordError::Save)?;
-        let transcript = transcript.map_err(|source| RecordError::Transcribe { wav: wav.clone(), source })?;
+        let transcript = transcript.map_err(|source| RecordError::Transcribe {
+            wav: wav.clone(),
+            source,
+        })?;
 
         let written = if transcript.is_empty() {
             Vec::new()
@@ -369,8 +412,10 @@ impl Recorder {
                 formats: request.formats.clone(),
                 output_dir: None,
             };
-            job::save_transcript(&wav, &job_request, &transcript)
-                .map_err(|source| RecordError::SaveTranscript { wav: wav.clone(), source })?
+            job::save_transcript(&wav, &job_request, &transcript).map_err(|source| RecordError::SaveTranscript {
+                wav: wav.clone(),
+                source,
+            })?
         };
 
         Ok(RecordingOutcome {

@@ -91,12 +91,21 @@ pub fn finish_unfinished(
         path: path.to_path_buf(),
         message: error.to_string(),
     })?;
-    let warnings: Vec<String> = decoded.warnings.iter().map(|warning| format!("{}: {warning}", path.display())).collect();
+    let warnings: Vec<String> = decoded
+        .warnings
+        .iter()
+        .map(|warning| format!("{}: {warning}", path.display()))
+        .collect();
 
-    let transcript = model.transcribe(decoded.samples, options, &mut |_| {}, cancel).map_err(|source| match source {
-        TranscribeError::Cancelled => RecordError::Cancelled,
-        source => RecordError::Transcribe { wav: path.to_path_buf(), source },
-    })?;
+    let transcript = model
+        .transcribe(decoded.samples, options, &mut |_| {}, cancel)
+        .map_err(|source| match source {
+            TranscribeError::Cancelled => RecordError::Cancelled,
+            source => RecordError::Transcribe {
+                wav: path.to_path_buf(),
+                source,
+            },
+        })?;
 
     let location = files::final_location(path);
     let wav = save::move_no_clobber(path, &location, "wav").map_err(RecordError::Save)?;
@@ -109,8 +118,10 @@ pub fn finish_unfinished(
             formats: formats.to_vec(),
             output_dir: None,
         };
-        job::save_transcript(&wav, &request, &transcript)
-            .map_err(|source| RecordError::SaveTranscript { wav: wav.clone(), source })?
+        job::save_transcript(&wav, &request, &transcript).map_err(|source| RecordError::SaveTranscript {
+            wav: wav.clone(),
+            source,
+        })?
     };
 
     tracing::info!(wav = %wav.display(), written = ?written, "unfinished recording transcribed");
@@ -147,7 +158,14 @@ mod tests {
 
         let scan = find_unfinished(dir.path());
 
-        assert_eq!(scan.recordings, vec![UnfinishedRecording { path: path.clone(), duration_ms: 500, repaired: true }]);
+        assert_eq!(
+            scan.recordings,
+            vec![UnfinishedRecording {
+                path: path.clone(),
+                duration_ms: 500,
+                repaired: true
+            }]
+        );
         assert!(scan.problems.is_empty());
         assert_eq!(hound::WavReader::open(&path).unwrap().len(), 8_000);
     }
@@ -172,7 +190,11 @@ mod tests {
 
         assert!(scan.recordings.is_empty());
         assert_eq!(scan.problems.len(), 1);
-        assert!(scan.problems[0].contains("recording-x.wav.partial"), "{:?}", scan.problems);
+        assert!(
+            scan.problems[0].contains("recording-x.wav.partial"),
+            "{:?}",
+            scan.problems
+        );
     }
 
     #[test]

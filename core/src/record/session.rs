@@ -84,7 +84,12 @@ impl Recording {
             .map_err(|error| RecordError::Thread(error.to_string()))?;
 
         match started.recv() {
-            Ok(Ok((path, format))) => Ok(Self { commands, thread: Some(thread), path, format }),
+            Ok(Ok((path, format))) => Ok(Self {
+                commands,
+                thread: Some(thread),
+                path,
+                format,
+            }),
             Ok(Err(error)) => {
                 let _ = thread.join();
                 Err(error)
@@ -136,7 +141,9 @@ impl Recording {
     /// [`request_stop`](Self::request_stop), and returns its result.
     pub fn wait(mut self) -> Result<RecordingOutcome, RecordError> {
         let thread = self.thread.take().expect("the recorder thread is joined only once");
-        thread.join().unwrap_or_else(|_| Err(RecordError::Thread("the recorder thread panicked".into())))
+        thread
+            .join()
+            .unwrap_or_else(|_| Err(RecordError::Thread("the recorder thread panicked".into())))
     }
 }
 

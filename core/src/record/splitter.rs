@@ -69,7 +69,12 @@ pub enum Boundary {
     Skip(u64),
     /// A chunk with speech spans `start..end`. The next chunk starts at `next_start`, which
     /// is `end` after a pause and [`OVERLAP_MS`] earlier after a forced cut.
-    Cut { start: u64, end: u64, next_start: u64, forced: bool },
+    Cut {
+        start: u64,
+        end: u64,
+        next_start: u64,
+        forced: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -162,7 +167,12 @@ impl PauseSplitter {
     pub fn finish(&mut self, total_samples: u64) -> Boundary {
         let end = total_samples.max(self.chunk_start);
         let boundary = if self.chunk_voiced_ms() >= MIN_SPEECH_MS {
-            Boundary::Cut { start: self.chunk_start, end, next_start: end, forced: false }
+            Boundary::Cut {
+                start: self.chunk_start,
+                end,
+                next_start: end,
+                forced: false,
+            }
         } else {
             Boundary::Skip(end)
         };
@@ -187,7 +197,12 @@ impl PauseSplitter {
         if pause_ms >= self.required_pause_ms(chunk_ms) && self.voiced_frames > 0 {
             if self.chunk_voiced_ms() >= MIN_SPEECH_MS {
                 let (start, end) = (self.chunk_start, self.position);
-                boundaries.push(Boundary::Cut { start, end, next_start: end, forced: false });
+                boundaries.push(Boundary::Cut {
+                    start,
+                    end,
+                    next_start: end,
+                    forced: false,
+                });
                 self.start_chunk(self.position);
                 return;
             }
@@ -227,7 +242,12 @@ impl PauseSplitter {
         self.chunk_start = next_start;
         self.voiced_frames = self.chunk.iter().filter(|frame| frame.voiced).count();
         self.silent_run = self.chunk.iter().rev().take_while(|frame| !frame.voiced).count();
-        Boundary::Cut { start, end, next_start, forced: true }
+        Boundary::Cut {
+            start,
+            end,
+            next_start,
+            forced: true,
+        }
     }
 
     /// The pause that ends a chunk of `chunk_ms`, in ms.
@@ -262,7 +282,6 @@ impl PauseSplitter {
         floor.min(FLOOR_CAP_DBFS)
     }
 }
-
 
 /// Adds a skip to `boundaries`, replacing a skip just before it.
 fn merge_skip(boundaries: &mut Vec<Boundary>, to: u64) {

@@ -57,9 +57,18 @@ impl WavWriter {
         let header = header(sample_rate, channels, 0);
         file.write_all(&header)
             .and_then(|()| file.flush())
-            .map_err(|source| WavError::Write { path: path.to_path_buf(), source })?;
+            .map_err(|source| WavError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
 
-        Ok(Self { file, path: path.to_path_buf(), channels, data_bytes: 0, pending: Vec::new() })
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+            channels,
+            data_bytes: 0,
+            pending: Vec::new(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -80,8 +89,11 @@ impl WavWriter {
         let count = count - count % frame;
 
         self.pending.clear();
-        self.pending.extend(samples[..count].iter().flat_map(|&sample| to_i16(sample).to_le_bytes()));
-        self.file.write_all(&self.pending).map_err(|source| self.write_error(source))?;
+        self.pending
+            .extend(samples[..count].iter().flat_map(|&sample| to_i16(sample).to_le_bytes()));
+        self.file
+            .write_all(&self.pending)
+            .map_err(|source| self.write_error(source))?;
         self.data_bytes += self.pending.len() as u64;
         Ok(count)
     }
@@ -103,7 +115,10 @@ impl WavWriter {
     }
 
     fn write_error(&self, source: io::Error) -> WavError {
-        WavError::Write { path: self.path.clone(), source }
+        WavError::Write {
+            path: self.path.clone(),
+            source,
+        }
     }
 }
 
@@ -174,8 +189,14 @@ impl Repair {
 ///
 /// A file whose header already agrees with its length is left unchanged.
 pub fn repair(path: &Path) -> Result<Repair, WavError> {
-    let read_error = |source| WavError::Read { path: path.to_path_buf(), source };
-    let not_wav = |reason: &str| WavError::NotWav { path: path.to_path_buf(), reason: reason.to_string() };
+    let read_error = |source| WavError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let not_wav = |reason: &str| WavError::NotWav {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
 
     let mut file = File::options().read(true).write(true).open(path).map_err(read_error)?;
     let file_len = file.metadata().map_err(read_error)?.len();
@@ -213,7 +234,13 @@ pub fn repair(path: &Path) -> Result<Repair, WavError> {
         file.sync_all().map_err(read_error)?;
     }
 
-    Ok(Repair { sample_rate, channels, data_bytes, stated_data_bytes, changed: !consistent })
+    Ok(Repair {
+        sample_rate,
+        channels,
+        data_bytes,
+        stated_data_bytes,
+        changed: !consistent,
+    })
 }
 
 #[cfg(test)]
@@ -266,7 +293,11 @@ mod tests {
 
         writer.append(&[0.0, 1.0, -1.0, 0.5, 2.0, -3.0]).unwrap();
         let path = writer.finish().unwrap();
-        let samples: Vec<i16> = hound::WavReader::open(&path).unwrap().samples().map(Result::unwrap).collect();
+        let samples: Vec<i16> = hound::WavReader::open(&path)
+            .unwrap()
+            .samples()
+            .map(Result::unwrap)
+            .collect();
 
         assert_eq!(samples, vec![0, 32767, -32767, 16384, 32767, -32767]);
     }
@@ -346,7 +377,10 @@ mod tests {
             let error = repair(&path).unwrap_err();
 
             assert!(matches!(error, WavError::NotWav { .. }), "{error:?}");
-            assert!(error.to_string().contains(path.file_name().unwrap().to_str().unwrap()), "{error}");
+            assert!(
+                error.to_string().contains(path.file_name().unwrap().to_str().unwrap()),
+                "{error}"
+            );
         }
     }
 }

@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::paths::AppDirs;
 use whisperrr_core::record::{
-    self, files, find_unfinished, finish_unfinished, LiveTuning, RecordEvent, RecordRequest, Recording, RecordingOutcome,
-    UnfinishedScan,
+    self, files, find_unfinished, finish_unfinished, LiveTuning, RecordEvent, RecordRequest, Recording,
+    RecordingOutcome, UnfinishedScan,
 };
 use whisperrr_core::settings::SettingsStore;
 use whisperrr_core::transcribe::{default_threads, TranscribeOptions};
@@ -73,7 +73,10 @@ pub fn run(args: &RecordArgs, dirs: &AppDirs) -> ExitCode {
         options: options(args),
         formats: args.formats.clone(),
         max_duration: args.duration.map(Duration::from_secs_f64),
-        live: LiveTuning { fit_audio_context: !args.full_window, ..LiveTuning::default() },
+        live: LiveTuning {
+            fit_audio_context: !args.full_window,
+            ..LiveTuning::default()
+        },
     };
     record(request, model, &cancel)
 }
@@ -156,7 +159,10 @@ fn report_saved(outcome: &RecordingOutcome) -> ExitCode {
     }
 
     if outcome.stop_reason.is_failure() {
-        print_error(format!("{}; everything recorded until then is saved", outcome.stop_reason.message()));
+        print_error(format!(
+            "{}; everything recorded until then is saved",
+            outcome.stop_reason.message()
+        ));
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -184,14 +190,22 @@ impl LiveDisplay {
         // `stderr()` draws nothing when stderr is not a terminal, so logs and pipes stay clean.
         let status = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         status.set_style(ProgressStyle::with_template("{msg}").expect("the status template is valid"));
-        Self { status, state: Mutex::new(StatusState { rms_dbfs: -100.0, ..StatusState::default() }) }
+        Self {
+            status,
+            state: Mutex::new(StatusState {
+                rms_dbfs: -100.0,
+                ..StatusState::default()
+            }),
+        }
     }
 
     fn show(&self, event: RecordEvent) {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match event {
             RecordEvent::Started { .. } => {}
-            RecordEvent::Level { rms_dbfs, recorded_ms, .. } => {
+            RecordEvent::Level {
+                rms_dbfs, recorded_ms, ..
+            } => {
                 state.rms_dbfs = rms_dbfs;
                 state.recorded_ms = recorded_ms;
             }
@@ -236,12 +250,25 @@ fn status_line(state: &StatusState) -> String {
     let filled = (((state.rms_dbfs + 60.0) / 60.0).clamp(0.0, 1.0) * 12.0).round() as usize;
     let meter = format!("{}{}", "#".repeat(filled), " ".repeat(12 - filled));
     let mode = if state.paused { "PAUSED" } else { "REC" };
-    let mut line = format!("{mode} {}:{:02}  [{meter}] {:>4.0} dBFS", seconds / 60, seconds % 60, state.rms_dbfs);
+    let mut line = format!(
+        "{mode} {}:{:02}  [{meter}] {:>4.0} dBFS",
+        seconds / 60,
+        seconds % 60,
+        state.rms_dbfs
+    );
     if state.backlog_ms > 0 {
         line.push_str(&format!("  backlog {:.1} s", state.backlog_ms as f64 / 1000.0));
     }
     if !state.tentative.is_empty() {
-        let tail: String = state.tentative.chars().rev().take(MAX_TENTATIVE_CHARS).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = state
+            .tentative
+            .chars()
+            .rev()
+            .take(MAX_TENTATIVE_CHARS)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         line.push_str(&format!("  {tail}"));
     }
     line
@@ -267,9 +294,16 @@ fn offer_recovery(scan: &UnfinishedScan) {
     if scan.recordings.is_empty() {
         return;
     }
-    eprintln!("Found {} unfinished recording(s) from an earlier run:", scan.recordings.len());
+    eprintln!(
+        "Found {} unfinished recording(s) from an earlier run:",
+        scan.recordings.len()
+    );
     for recording in &scan.recordings {
-        eprintln!("  {} ({})", recording.path.display(), format_duration(recording.duration_ms));
+        eprintln!(
+            "  {} ({})",
+            recording.path.display(),
+            format_duration(recording.duration_ms)
+        );
     }
     eprintln!("Run `whisperrr record --recover` to transcribe and save them.");
 }
@@ -278,7 +312,11 @@ fn offer_recovery(scan: &UnfinishedScan) {
 fn recover(args: &RecordArgs, dirs: &AppDirs, scan: &UnfinishedScan, cancel: &CancelToken) -> ExitCode {
     if scan.recordings.is_empty() {
         eprintln!("no unfinished recordings");
-        return if scan.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) };
+        return if scan.problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
     }
     let model = match load_model(&args.model, dirs, cancel) {
         Ok(model) => model,
@@ -293,7 +331,11 @@ fn recover(args: &RecordArgs, dirs: &AppDirs, scan: &UnfinishedScan, cancel: &Ca
         if cancel.is_cancelled() {
             return ExitCode::from(EXIT_INTERRUPTED as u8);
         }
-        eprintln!("Transcribing {} ({})...", recording.path.display(), format_duration(recording.duration_ms));
+        eprintln!(
+            "Transcribing {} ({})...",
+            recording.path.display(),
+            format_duration(recording.duration_ms)
+        );
         match finish_unfinished(recording, &model, &options(args), &args.formats, cancel) {
             Ok(outcome) => {
                 print_saved_paths(&outcome.wav, &outcome.written);

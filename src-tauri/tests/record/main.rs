@@ -23,7 +23,9 @@ fn live_text_printed_while_recording() {
     let output = recorder.wait_for_exit(Duration::from_secs(120));
 
     assert!(output.status.success(), "stderr:\n{}", output.stderr_text());
-    let finishing = output.stderr_time("Finishing the transcript").expect("the recorder reports the stop");
+    let finishing = output
+        .stderr_time("Finishing the transcript")
+        .expect("the recorder reports the stop");
     let live_text = output.stdout_before(finishing);
     key_words_in(&live_text, &["fellow", "Americans", "country"]);
 
@@ -31,7 +33,11 @@ fn live_text_printed_while_recording() {
     assert_eq!(files.len(), 3, "{files:?}");
     let wav = sandbox.recording_with_extension("wav");
     let audio = audio_of(&wav);
-    assert!((audio.duration_s() - 20.0).abs() < 0.05, "WAV lasts {} s", audio.duration_s());
+    assert!(
+        (audio.duration_s() - 20.0).abs() < 0.05,
+        "WAV lasts {} s",
+        audio.duration_s()
+    );
     speech_found_at(&audio, &clip("jfk.wav"));
 
     let txt = fs::read_to_string(sandbox.recording_with_extension("txt")).unwrap();
@@ -78,19 +84,33 @@ fn killed_recording_recovered_on_next_start() {
     let _ = player.wait();
 
     let partial = sandbox.recording_with_extension("partial");
-    assert!(partial.to_string_lossy().ends_with(".wav.partial"), "{}", partial.display());
+    assert!(
+        partial.to_string_lossy().ends_with(".wav.partial"),
+        "{}",
+        partial.display()
+    );
 
     // A new start finds it and offers it, before it fails on the missing device.
     let offer = sandbox.whisperrr(&["record", "--device", "no such microphone"]);
     assert!(!offer.status.success());
     let stderr = String::from_utf8_lossy(&offer.stderr);
     assert!(stderr.contains("1 unfinished recording"), "{stderr}");
-    assert!(stderr.contains(&partial.file_name().unwrap().to_string_lossy().into_owned()), "{stderr}");
-    assert!(stderr.contains("no input device named 'no such microphone'"), "{stderr}");
+    assert!(
+        stderr.contains(&partial.file_name().unwrap().to_string_lossy().into_owned()),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no input device named 'no such microphone'"),
+        "{stderr}"
+    );
 
     let recovered = sandbox.whisperrr(&["record", "--recover"]);
 
-    assert!(recovered.status.success(), "stderr:\n{}", String::from_utf8_lossy(&recovered.stderr));
+    assert!(
+        recovered.status.success(),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&recovered.stderr)
+    );
     assert!(!partial.exists());
     let wav = sandbox.recording_with_extension("wav");
     let audio = audio_of(&wav);

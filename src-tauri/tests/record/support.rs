@@ -76,7 +76,11 @@ impl Sandbox {
     /// File names in the recordings folder, sorted.
     pub fn recordings(&self) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(self.recordings_dir())
-            .map(|entries| entries.map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .map(|entries| {
+                entries
+                    .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         names.sort();
         names
@@ -85,8 +89,17 @@ impl Sandbox {
     /// The one file in the recordings folder whose name ends with `.EXTENSION`.
     pub fn recording_with_extension(&self, extension: &str) -> PathBuf {
         let suffix = format!(".{extension}");
-        let matching: Vec<String> = self.recordings().into_iter().filter(|name| name.ends_with(&suffix)).collect();
-        assert_eq!(matching.len(), 1, "expected one {suffix} file among {:?}", self.recordings());
+        let matching: Vec<String> = self
+            .recordings()
+            .into_iter()
+            .filter(|name| name.ends_with(&suffix))
+            .collect();
+        assert_eq!(
+            matching.len(),
+            1,
+            "expected one {suffix} file among {:?}",
+            self.recordings()
+        );
         self.recordings_dir().join(&matching[0])
     }
 }
@@ -107,7 +120,12 @@ impl Recorder {
     /// Starts `whisperrr record EXTRA...` and waits until it reports that it records.
     pub fn start(sandbox: &Sandbox, extra: &[&str]) -> Self {
         let mut command = sandbox.command();
-        command.arg("record").args(sandbox.record_options()).args(extra).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .arg("record")
+            .args(sandbox.record_options())
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = command.spawn().unwrap();
 
         let stdout: TimedLines = Arc::default();
@@ -116,7 +134,13 @@ impl Recorder {
             read_lines(child.stdout.take().unwrap(), stdout.clone()),
             read_lines(child.stderr.take().unwrap(), stderr.clone()),
         ];
-        let mut recorder = Self { child, stdout, stderr, readers, started_at: Instant::now() };
+        let mut recorder = Self {
+            child,
+            stdout,
+            stderr,
+            readers,
+            started_at: Instant::now(),
+        };
 
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -125,9 +149,16 @@ impl Recorder {
                 return recorder;
             }
             if let Some(status) = recorder.child.try_wait().unwrap() {
-                panic!("the recorder exited with {status} before recording:\n{}", joined(&recorder.stderr));
+                panic!(
+                    "the recorder exited with {status} before recording:\n{}",
+                    joined(&recorder.stderr)
+                );
             }
-            assert!(Instant::now() < deadline, "the recorder did not start within {START_TIMEOUT:?}:\n{}", joined(&recorder.stderr));
+            assert!(
+                Instant::now() < deadline,
+                "the recorder did not start within {START_TIMEOUT:?}:\n{}",
+                joined(&recorder.stderr)
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -139,7 +170,10 @@ impl Recorder {
 
     /// Sends SIGINT, as Ctrl-C does.
     pub fn interrupt(&self) {
-        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -158,7 +192,10 @@ impl Recorder {
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("the recorder did not finish within {timeout:?}:\n{}", joined(&self.stderr));
+                panic!(
+                    "the recorder did not finish within {timeout:?}:\n{}",
+                    joined(&self.stderr)
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         };
@@ -166,7 +203,11 @@ impl Recorder {
             reader.join().unwrap();
         }
         let take = |lines: &TimedLines| std::mem::take(&mut *lines.lock().unwrap());
-        RunOutput { status, stdout: take(&self.stdout), stderr: take(&self.stderr) }
+        RunOutput {
+            status,
+            stdout: take(&self.stdout),
+            stderr: take(&self.stderr),
+        }
     }
 }
 
@@ -194,12 +235,20 @@ impl RunOutput {
 
     /// When the first stderr line containing `text` arrived.
     pub fn stderr_time(&self, text: &str) -> Option<Instant> {
-        self.stderr.iter().find(|(_, line)| line.contains(text)).map(|(at, _)| *at)
+        self.stderr
+            .iter()
+            .find(|(_, line)| line.contains(text))
+            .map(|(at, _)| *at)
     }
 
     /// The stdout lines that arrived before `moment`.
     pub fn stdout_before(&self, moment: Instant) -> String {
-        let lines: Vec<&str> = self.stdout.iter().filter(|(at, _)| *at < moment).map(|(_, line)| line.as_str()).collect();
+        let lines: Vec<&str> = self
+            .stdout
+            .iter()
+            .filter(|(at, _)| *at < moment)
+            .map(|(_, line)| line.as_str())
+            .collect();
         lines.join("\n")
     }
 }
@@ -214,7 +263,12 @@ fn read_lines(stream: impl Read + Send + 'static, lines: TimedLines) -> JoinHand
 }
 
 fn find_line(lines: &TimedLines, text: &str) -> Option<Instant> {
-    lines.lock().unwrap().iter().find(|(_, line)| line.contains(text)).map(|(at, _)| *at)
+    lines
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(_, line)| line.contains(text))
+        .map(|(at, _)| *at)
 }
 
 fn joined(lines: &TimedLines) -> String {
@@ -230,7 +284,12 @@ fn lines_text(lines: &[(Instant, String)]) -> String {
 pub fn audio_of(path: &Path) -> DecodedAudio {
     let decoded = decode_for_whisper(path, &mut |_| {}, &CancelToken::new())
         .unwrap_or_else(|error| panic!("{} does not decode: {error}", path.display()));
-    assert!(decoded.warnings.is_empty(), "{}: {:?}", path.display(), decoded.warnings);
+    assert!(
+        decoded.warnings.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        decoded.warnings
+    );
     decoded
 }
 
@@ -262,7 +321,11 @@ pub fn speech_found_at(recording: &DecodedAudio, played: &Path) {
         .map(|offset| (offset, correlation(&played_levels, &recorded_levels[offset..])))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap();
-    assert!(correlation >= 0.8, "the played speech is not in the recording: best correlation {correlation:.2} at {} ms", offset * 20);
+    assert!(
+        correlation >= 0.8,
+        "the played speech is not in the recording: best correlation {correlation:.2} at {} ms",
+        offset * 20
+    );
 }
 
 fn frame_levels(samples: &[f32]) -> Vec<f64> {

@@ -98,7 +98,13 @@ mod tests {
     use super::*;
 
     fn range(channels: u16, min: u32, max: u32, format: SampleFormat) -> SupportedStreamConfigRange {
-        SupportedStreamConfigRange::new(channels, min, max, SupportedBufferSize::Range { min: 64, max: 8192 }, format)
+        SupportedStreamConfigRange::new(
+            channels,
+            min,
+            max,
+            SupportedBufferSize::Range { min: 64, max: 8192 },
+            format,
+        )
     }
 
     fn config(channels: u16, rate: u32, format: SampleFormat) -> SupportedStreamConfig {
@@ -118,7 +124,14 @@ mod tests {
     fn dsd_default_replaced_by_offered_pcm() {
         let default = config(2, 44_100, SampleFormat::DsdU8);
 
-        let chosen = choose(Some(default), &[range(2, 44_100, 44_100, SampleFormat::DsdU8), range(1, 8_000, 96_000, SampleFormat::U16)]).unwrap();
+        let chosen = choose(
+            Some(default),
+            &[
+                range(2, 44_100, 44_100, SampleFormat::DsdU8),
+                range(1, 8_000, 96_000, SampleFormat::U16),
+            ],
+        )
+        .unwrap();
 
         assert_eq!(chosen.sample_format(), SampleFormat::U16);
         assert_eq!(chosen.sample_rate(), 48_000);
@@ -141,8 +154,18 @@ mod tests {
 
     #[test]
     fn odd_rate_range_clamped_toward_48k() {
-        assert_eq!(choose(None, &[range(1, 8_000, 22_050, SampleFormat::I8)]).unwrap().sample_rate(), 22_050);
-        assert_eq!(choose(None, &[range(1, 96_000, 96_000, SampleFormat::I32)]).unwrap().sample_rate(), 96_000);
+        assert_eq!(
+            choose(None, &[range(1, 8_000, 22_050, SampleFormat::I8)])
+                .unwrap()
+                .sample_rate(),
+            22_050
+        );
+        assert_eq!(
+            choose(None, &[range(1, 96_000, 96_000, SampleFormat::I32)])
+                .unwrap()
+                .sample_rate(),
+            96_000
+        );
     }
 
     #[test]
@@ -160,7 +183,12 @@ mod tests {
     #[test]
     fn buffer_fixed_near_period_within_range() {
         let at_48k = config(2, 48_000, SampleFormat::F32);
-        let narrow = SupportedStreamConfig::new(2, 48_000, SupportedBufferSize::Range { min: 2048, max: 4096 }, SampleFormat::F32);
+        let narrow = SupportedStreamConfig::new(
+            2,
+            48_000,
+            SupportedBufferSize::Range { min: 2048, max: 4096 },
+            SampleFormat::F32,
+        );
 
         assert_eq!(buffer_size(&at_48k), BufferSize::Fixed(960));
         assert_eq!(buffer_size(&narrow), BufferSize::Fixed(2048));

@@ -66,14 +66,24 @@ mod tests {
 
         assert_eq!(converted[0], -1.0, "{name} minimum");
         assert_eq!(converted[1], 0.0, "{name} origin");
-        assert!((converted[2] - (1.0 - step)).abs() <= f32::EPSILON, "{name} maximum gave {}", converted[2]);
+        assert!(
+            (converted[2] - (1.0 - step)).abs() <= f32::EPSILON,
+            "{name} maximum gave {}",
+            converted[2]
+        );
     }
 
     #[test]
     fn signed_formats_span_minus_one_to_one() {
         assert_full_scale("i8", i8::MIN, 0, i8::MAX, 8);
         assert_full_scale("i16", i16::MIN, 0, i16::MAX, 16);
-        assert_full_scale("i24", I24::new(-(1 << 23)).unwrap(), I24::new(0).unwrap(), I24::new((1 << 23) - 1).unwrap(), 24);
+        assert_full_scale(
+            "i24",
+            I24::new(-(1 << 23)).unwrap(),
+            I24::new(0).unwrap(),
+            I24::new((1 << 23) - 1).unwrap(),
+            24,
+        );
         assert_full_scale("i32", i32::MIN, 0, i32::MAX, 32);
         assert_full_scale("i64", i64::MIN, 0, i64::MAX, 64);
     }
@@ -82,7 +92,13 @@ mod tests {
     fn unsigned_formats_centre_on_midpoint() {
         assert_full_scale("u8", u8::MIN, 1 << 7, u8::MAX, 8);
         assert_full_scale("u16", u16::MIN, 1 << 15, u16::MAX, 16);
-        assert_full_scale("u24", U24::new(0).unwrap(), U24::new(1 << 23).unwrap(), U24::new((1 << 24) - 1).unwrap(), 24);
+        assert_full_scale(
+            "u24",
+            U24::new(0).unwrap(),
+            U24::new(1 << 23).unwrap(),
+            U24::new((1 << 24) - 1).unwrap(),
+            24,
+        );
         assert_full_scale("u32", u32::MIN, 1 << 31, u32::MAX, 32);
         assert_full_scale("u64", u64::MIN, 1 << 63, u64::MAX, 64);
     }

@@ -35,17 +35,25 @@ pub(crate) fn find_input_device(wanted: Option<&str>) -> Result<(cpal::Device, I
     let devices = enumerate(&host)?;
     let Some(wanted) = wanted.map(str::trim).filter(|name| !name.is_empty()) else {
         // `enumerate` puts the default first, named as the listing names it.
-        return devices.into_iter().find(|(_, info)| info.is_default).ok_or(RecordError::NoInputDevice);
+        return devices
+            .into_iter()
+            .find(|(_, info)| info.is_default)
+            .ok_or(RecordError::NoInputDevice);
     };
 
     if let Some(found) = devices.iter().find(|(_, info)| info.id == wanted) {
         return Ok(found.clone());
     }
-    let by_name: Vec<&(cpal::Device, InputDevice)> =
-        devices.iter().filter(|(_, info)| info.name.eq_ignore_ascii_case(wanted)).collect();
+    let by_name: Vec<&(cpal::Device, InputDevice)> = devices
+        .iter()
+        .filter(|(_, info)| info.name.eq_ignore_ascii_case(wanted))
+        .collect();
     match by_name.as_slice() {
         [only] => Ok((*only).clone()),
-        [] => Err(RecordError::DeviceNotFound { name: wanted.to_string(), available: names(&devices) }),
+        [] => Err(RecordError::DeviceNotFound {
+            name: wanted.to_string(),
+            available: names(&devices),
+        }),
         several => Err(RecordError::AmbiguousDevice {
             name: wanted.to_string(),
             ids: several.iter().map(|(_, info)| info.id.clone()).collect(),
@@ -55,7 +63,9 @@ pub(crate) fn find_input_device(wanted: Option<&str>) -> Result<(cpal::Device, I
 
 /// Every input device with its description, the default first.
 fn enumerate(host: &cpal::Host) -> Result<Vec<(cpal::Device, InputDevice)>, RecordError> {
-    let list_error = |error: cpal::Error| RecordError::ListDevices { message: error.to_string() };
+    let list_error = |error: cpal::Error| RecordError::ListDevices {
+        message: error.to_string(),
+    };
     let default = host.default_input_device();
     let default_id = default.as_ref().and_then(device_id);
 
@@ -85,7 +95,10 @@ fn enumerate(host: &cpal::Host) -> Result<Vec<(cpal::Device, InputDevice)>, Reco
 
 fn describe(device: &cpal::Device, is_default: bool) -> InputDevice {
     let id = device_id(device).unwrap_or_else(|| device.to_string());
-    let name = device.description().map(|description| description.name().to_string()).unwrap_or_else(|_| id.clone());
+    let name = device
+        .description()
+        .map(|description| description.name().to_string())
+        .unwrap_or_else(|_| id.clone());
     InputDevice { name, id, is_default }
 }
 
@@ -95,5 +108,8 @@ fn device_id(device: &cpal::Device) -> Option<String> {
 }
 
 fn names(devices: &[(cpal::Device, InputDevice)]) -> Vec<String> {
-    devices.iter().map(|(_, info)| format!("{} ({})", info.name, info.id)).collect()
+    devices
+        .iter()
+        .map(|(_, info)| format!("{} ({})", info.name, info.id))
+        .collect()
 }

@@ -26,7 +26,10 @@ pub struct Level {
 }
 
 impl Level {
-    pub const SILENT: Level = Level { rms_dbfs: FLOOR_DBFS, peak_dbfs: FLOOR_DBFS };
+    pub const SILENT: Level = Level {
+        rms_dbfs: FLOOR_DBFS,
+        peak_dbfs: FLOOR_DBFS,
+    };
 }
 
 /// Accumulates levels from one writer (the audio callback) for one reader.
@@ -54,7 +57,8 @@ impl LevelMeter {
         }
 
         self.peak_bits.fetch_max(peak.to_bits(), Ordering::Relaxed);
-        self.sum_squares.fetch_add((sum_squares * SQUARE_SCALE) as u64, Ordering::Relaxed);
+        self.sum_squares
+            .fetch_add((sum_squares * SQUARE_SCALE) as u64, Ordering::Relaxed);
         self.samples.fetch_add(count, Ordering::Relaxed);
     }
 
@@ -70,7 +74,10 @@ impl LevelMeter {
             return Level::SILENT;
         }
         let rms = (sum_squares / samples as f64).sqrt() as f32;
-        Level { rms_dbfs: to_dbfs(rms), peak_dbfs: to_dbfs(peak) }
+        Level {
+            rms_dbfs: to_dbfs(rms),
+            peak_dbfs: to_dbfs(peak),
+        }
     }
 }
 

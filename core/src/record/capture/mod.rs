@@ -73,7 +73,10 @@ impl Capture {
 /// configuration it supports, and starts it.
 pub fn open(wanted: Option<&str>) -> Result<Capture, RecordError> {
     let (device, info) = devices::find_input_device(wanted)?;
-    let open_error = |message: String| RecordError::OpenDevice { device: info.name.clone(), message };
+    let open_error = |message: String| RecordError::OpenDevice {
+        device: info.name.clone(),
+        message,
+    };
 
     let default = device.default_input_config().ok();
     let chosen = match default.filter(config::is_usable) {
@@ -102,8 +105,16 @@ pub fn open(wanted: Option<&str>) -> Result<Capture, RecordError> {
     for buffer_size in [config::buffer_size(&chosen), BufferSize::Default] {
         let (producer, consumer) = rtrb::RingBuffer::new(capacity);
         let (error_sender, errors) = mpsc::channel();
-        let stream_config = StreamConfig { channels, sample_rate: chosen.sample_rate(), buffer_size };
-        let sink = Sink { producer, shared: shared.clone(), channels: usize::from(channels) };
+        let stream_config = StreamConfig {
+            channels,
+            sample_rate: chosen.sample_rate(),
+            buffer_size,
+        };
+        let sink = Sink {
+            producer,
+            shared: shared.clone(),
+            channels: usize::from(channels),
+        };
 
         match build_stream(&device, stream_config, format, sink, error_sender) {
             Ok(stream) => {
@@ -131,7 +142,13 @@ pub fn open(wanted: Option<&str>) -> Result<Capture, RecordError> {
         buffer_frames,
     };
     tracing::info!(?format, "input stream started");
-    Ok(Capture { stream: Some(stream), samples, shared, errors, format })
+    Ok(Capture {
+        stream: Some(stream),
+        samples,
+        shared,
+        errors,
+        format,
+    })
 }
 
 /// Builds the stream with the callback for `format`.
@@ -198,7 +215,9 @@ impl Sink {
         f32: FromSample<T>,
     {
         let shared = &*self.shared;
-        shared.frames_delivered.fetch_add((data.len() / self.channels) as u64, Ordering::Relaxed);
+        shared
+            .frames_delivered
+            .fetch_add((data.len() / self.channels) as u64, Ordering::Relaxed);
         shared.meter.observe(data.iter().map(|&sample| convert::to_f32(sample)));
         if shared.paused.load(Ordering::Relaxed) {
             return;
@@ -213,7 +232,9 @@ impl Sink {
             }
         }
         if take < data.len() {
-            shared.samples_dropped.fetch_add((data.len() - take) as u64, Ordering::Relaxed);
+            shared
+                .samples_dropped
+                .fetch_add((data.len() - take) as u64, Ordering::Relaxed);
         }
     }
 }

@@ -114,18 +114,35 @@ impl LiveTranscriber {
         self.shared.wake.notify_all();
 
         let worker = self.worker.take().expect("the worker is joined only once");
-        let segments = worker
-            .join()
-            .unwrap_or_else(|_| Err(TranscribeError::Whisper("the live transcription thread panicked".into())))?;
-        Ok(Transcript { segments, language: self.language.take(), duration_ms: samples_to_ms(self.received) })
+        let segments = worker.join().unwrap_or_else(|_| {
+            Err(TranscribeError::Whisper(
+                "the live transcription thread panicked".into(),
+            ))
+        })?;
+        Ok(Transcript {
+            segments,
+            language: self.language.take(),
+            duration_ms: samples_to_ms(self.received),
+        })
     }
 
     fn apply(&mut self, boundary: Boundary) {
-        let Boundary::Cut { start, end, next_start, forced } = boundary else {
+        let Boundary::Cut {
+            start,
+            end,
+            next_start,
+            forced,
+        } = boundary
+        else {
             return;
         };
         let samples = self.slice(start, end).to_vec();
-        let chunk = Chunk { start, end, samples, overlaps_previous: self.next_overlaps };
+        let chunk = Chunk {
+            start,
+            end,
+            samples,
+            overlaps_previous: self.next_overlaps,
+        };
         self.next_overlaps = forced;
         self.tentative_end = next_start;
 
@@ -159,7 +176,12 @@ impl LiveTranscriber {
         self.tentative_end = self.received;
         let mut queue = self.shared.lock();
         if queue.commits.is_empty() {
-            queue.tentative = Some(Chunk { start, end: self.received, samples, overlaps_previous: false });
+            queue.tentative = Some(Chunk {
+                start,
+                end: self.received,
+                samples,
+                overlaps_previous: false,
+            });
             drop(queue);
             self.shared.wake.notify_all();
         }

@@ -57,7 +57,12 @@ pub struct LiveTuning {
 
 impl Default for LiveTuning {
     fn default() -> Self {
-        Self { pause_ms: splitter::PAUSE_MS, fit_audio_context: true, no_fallback: true, tentative: true }
+        Self {
+            pause_ms: splitter::PAUSE_MS,
+            fit_audio_context: true,
+            no_fallback: true,
+            tentative: true,
+        }
     }
 }
 

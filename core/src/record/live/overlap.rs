@@ -32,12 +32,19 @@ pub fn drop_words(text: &str, count: usize) -> &str {
 
 /// The words of `text` without case and punctuation, joined by single spaces.
 pub fn normalized_words(text: &str) -> String {
-    let words: Vec<String> = text.split_whitespace().map(normalize).filter(|word| !word.is_empty()).collect();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(normalize)
+        .filter(|word| !word.is_empty())
+        .collect();
     words.join(" ")
 }
 
 fn normalize(word: &str) -> String {
-    word.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    word.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -46,7 +53,10 @@ mod tests {
 
     #[test]
     fn repeated_tail_found_despite_case_and_punctuation() {
-        assert_eq!(repeated_words("we choose to go to the Moon.", "the moon in this decade"), 2);
+        assert_eq!(
+            repeated_words("we choose to go to the Moon.", "the moon in this decade"),
+            2
+        );
     }
 
     #[test]

@@ -75,7 +75,15 @@ pub(super) fn spawn(
     cancel: CancelToken,
 ) -> Result<JoinHandle<Result<Vec<Segment>, TranscribeError>>, std::io::Error> {
     thread::Builder::new().name("live-transcriber".into()).spawn(move || {
-        let mut worker = Worker { shared, model, options, tuning, cancel, committed: Vec::new(), tentative_shown: false };
+        let mut worker = Worker {
+            shared,
+            model,
+            options,
+            tuning,
+            cancel,
+            committed: Vec::new(),
+            tentative_shown: false,
+        };
         worker.run()
     })
 }
@@ -102,7 +110,11 @@ impl Worker {
             return Err(TranscribeError::Cancelled);
         }
         if self.tentative_shown {
-            (self.shared.on_event)(LiveEvent::Tentative { text: String::new(), start_ms: 0, end_ms: 0 });
+            (self.shared.on_event)(LiveEvent::Tentative {
+                text: String::new(),
+                start_ms: 0,
+                end_ms: 0,
+            });
         }
         Ok(std::mem::take(&mut self.committed))
     }
@@ -129,7 +141,11 @@ impl Worker {
             if queue.finished {
                 return None;
             }
-            queue = self.shared.wake.wait(queue).unwrap_or_else(|poisoned| poisoned.into_inner());
+            queue = self
+                .shared
+                .wake
+                .wait(queue)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
@@ -150,11 +166,18 @@ impl Worker {
             samples_to_ms(queue.pending_samples)
         };
         let on_event = &self.shared.on_event;
-        on_event(LiveEvent::Committed { segments, audio_end_ms: samples_to_ms(chunk.end) });
+        on_event(LiveEvent::Committed {
+            segments,
+            audio_end_ms: samples_to_ms(chunk.end),
+        });
         if self.tentative_shown {
             self.tentative_shown = false;
             let at = samples_to_ms(chunk.end);
-            on_event(LiveEvent::Tentative { text: String::new(), start_ms: at, end_ms: at });
+            on_event(LiveEvent::Tentative {
+                text: String::new(),
+                start_ms: at,
+                end_ms: at,
+            });
         }
         on_event(LiveEvent::Backlog { pending_ms });
         Ok(())
@@ -186,14 +209,20 @@ impl Worker {
         // With a fitted audio context, a prompt makes tiny.en repeat itself (word error rate
         // on seven clips with the previous text as prompt: 41 % instead of 3 %), so the
         // committed text is only given as context to full-window passes.
-        let previous_text = if self.tuning.fit_audio_context { String::new() } else { self.prompt() };
+        let previous_text = if self.tuning.fit_audio_context {
+            String::new()
+        } else {
+            self.prompt()
+        };
         let hints = ChunkHints {
             previous_text,
             fit_audio_context: self.tuning.fit_audio_context,
             no_fallback: self.tuning.no_fallback,
         };
         let started = Instant::now();
-        let result = self.model.transcribe_chunk(chunk.samples.clone(), &self.options, &hints, &mut |_| {}, cancel);
+        let result = self
+            .model
+            .transcribe_chunk(chunk.samples.clone(), &self.options, &hints, &mut |_| {}, cancel);
 
         tracing::debug!(
             pass,
@@ -334,7 +363,11 @@ mod tests {
     use super::*;
 
     fn segment(start_ms: u64, text: &str) -> Segment {
-        Segment { start_ms, end_ms: start_ms + 1000, text: text.into() }
+        Segment {
+            start_ms,
+            end_ms: start_ms + 1000,
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -361,13 +394,22 @@ mod tests {
 
         assert_eq!(segments[0].text, "And so my fellow Americans.");
         assert_eq!(collapse_repeated_sentences("Yes. No. Yes? yes!"), "Yes. No. Yes?");
-        assert_eq!(collapse_repeated_sentences("no punctuation at all"), "no punctuation at all");
+        assert_eq!(
+            collapse_repeated_sentences("no punctuation at all"),
+            "no punctuation at all"
+        );
     }
 
     #[test]
     fn looped_phrase_kept_once() {
-        assert_eq!(collapse_looped_phrases("10 of close 10 of close 10 of close 10 of"), "10 of close 10 of");
-        assert_eq!(collapse_looped_phrases("go forward, go forward. Go forward now"), "go forward, now");
+        assert_eq!(
+            collapse_looped_phrases("10 of close 10 of close 10 of close 10 of"),
+            "10 of close 10 of"
+        );
+        assert_eq!(
+            collapse_looped_phrases("go forward, go forward. Go forward now"),
+            "go forward, now"
+        );
         assert_eq!(collapse_looped_phrases("that is that is fine"), "that is that is fine");
         assert_eq!(collapse_looped_phrases("no no no"), "no no no");
     }

@@ -27,7 +27,11 @@ fn syllables(ms: u64) -> Vec<f32> {
     for (i, sample) in samples.iter_mut().enumerate() {
         let t = i as f32 / RATE as f32;
         let phase = (t * 4.0).fract();
-        let envelope = if phase < 0.84 { (phase / 0.84 * std::f32::consts::PI).sin().max(0.3) } else { 0.0 };
+        let envelope = if phase < 0.84 {
+            (phase / 0.84 * std::f32::consts::PI).sin().max(0.3)
+        } else {
+            0.0
+        };
         let voice: f32 = (1..=8).map(|h| (TAU * 150.0 * h as f32 * t).sin() / h as f32).sum();
         *sample += 0.2 * envelope * voice;
     }
@@ -53,7 +57,12 @@ fn cuts(boundaries: &[Boundary]) -> Vec<(u64, u64, bool)> {
     boundaries
         .iter()
         .filter_map(|boundary| match *boundary {
-            Boundary::Cut { end, next_start, forced, .. } => Some((end, next_start, forced)),
+            Boundary::Cut {
+                end,
+                next_start,
+                forced,
+                ..
+            } => Some((end, next_start, forced)),
             Boundary::Skip(_) => None,
         })
         .collect()
@@ -92,11 +101,22 @@ fn phrase_cut_in_following_pause() {
     let (end, next_start, forced) = cuts[0];
     assert!(!forced);
     assert_eq!(end, next_start);
-    assert!(end >= speech_end + ms_to_samples(PAUSE_MS) as u64, "cut at {end}, speech ends at {speech_end}");
-    assert!(end <= speech_end + ms_to_samples(PAUSE_MS + 100) as u64, "cut at {end}, speech ends at {speech_end}");
-    assert!(boundaries.contains(&Boundary::Skip(ms_to_samples(500) as u64)), "preroll before speech: {boundaries:?}");
     assert!(
-        boundaries.iter().any(|b| matches!(b, Boundary::Cut { start, .. } if *start == ms_to_samples(500) as u64)),
+        end >= speech_end + ms_to_samples(PAUSE_MS) as u64,
+        "cut at {end}, speech ends at {speech_end}"
+    );
+    assert!(
+        end <= speech_end + ms_to_samples(PAUSE_MS + 100) as u64,
+        "cut at {end}, speech ends at {speech_end}"
+    );
+    assert!(
+        boundaries.contains(&Boundary::Skip(ms_to_samples(500) as u64)),
+        "preroll before speech: {boundaries:?}"
+    );
+    assert!(
+        boundaries
+            .iter()
+            .any(|b| matches!(b, Boundary::Cut { start, .. } if *start == ms_to_samples(500) as u64)),
         "chunk starts one second before the speech: {boundaries:?}"
     );
 }
@@ -118,7 +138,10 @@ fn long_gap_splits_two_phrases() {
     let cuts = cuts(&PauseSplitter::new().push(&samples));
 
     assert_eq!(cuts.len(), 2, "{cuts:?}");
-    assert!(cuts[0].0 > ms_to_samples(1_500) as u64 && cuts[0].0 < ms_to_samples(2_300) as u64, "{cuts:?}");
+    assert!(
+        cuts[0].0 > ms_to_samples(1_500) as u64 && cuts[0].0 < ms_to_samples(2_300) as u64,
+        "{cuts:?}"
+    );
 }
 
 #[test]
@@ -152,7 +175,10 @@ fn endless_speech_forced_cut_with_overlap() {
     let trough_offset = 0.25 * RATE as f64;
     let phase = (end as f64 - trough_offset).rem_euclid(period);
     let distance = phase.min(period - phase);
-    assert!(distance < 0.05 * RATE as f64, "cut at sample {end} is {distance} samples from a trough");
+    assert!(
+        distance < 0.05 * RATE as f64,
+        "cut at sample {end} is {distance} samples from a trough"
+    );
 }
 
 #[test]
@@ -163,12 +189,17 @@ fn long_phrase_accepts_shorter_pause() {
     let cuts = cuts(&PauseSplitter::new().push(&samples));
 
     assert!(cuts.len() >= 2, "{cuts:?}");
-    assert!(cuts[0].0 >= ms_to_samples(12_000) as u64 && cuts[0].0 <= ms_to_samples(12_300) as u64, "{cuts:?}");
+    assert!(
+        cuts[0].0 >= ms_to_samples(12_000) as u64 && cuts[0].0 <= ms_to_samples(12_300) as u64,
+        "{cuts:?}"
+    );
 }
 
 #[test]
 fn loud_steady_noise_adapts_floor() {
-    let hum: Vec<f32> = (0..ms_to_samples(6_000)).map(|i| 0.01 * (TAU * 50.0 * i as f32 / RATE as f32).sin()).collect();
+    let hum: Vec<f32> = (0..ms_to_samples(6_000))
+        .map(|i| 0.01 * (TAU * 50.0 * i as f32 / RATE as f32).sin())
+        .collect();
     let mut samples = hum.clone();
     let speech = syllables(2_000);
     for (sample, voice) in samples[ms_to_samples(2_000)..].iter_mut().zip(&speech) {
@@ -183,12 +214,22 @@ fn loud_steady_noise_adapts_floor() {
 
 #[test]
 fn piece_size_does_not_change_boundaries() {
-    let samples = concat(&[noise(1_200, 1), syllables(2_000), noise(900, 2), syllables(1_000), noise(1_200, 3)]);
+    let samples = concat(&[
+        noise(1_200, 1),
+        syllables(2_000),
+        noise(900, 2),
+        syllables(1_000),
+        noise(1_200, 3),
+    ]);
 
     let whole = split_in_pieces(&samples, samples.len());
 
     for piece in [1, 7, 320, 333, 4_096] {
-        assert_eq!(cuts(&split_in_pieces(&samples, piece)), cuts(&whole), "pieces of {piece}");
+        assert_eq!(
+            cuts(&split_in_pieces(&samples, piece)),
+            cuts(&whole),
+            "pieces of {piece}"
+        );
     }
 }
 
@@ -199,6 +240,14 @@ fn finish_cuts_open_speech_and_skips_silence() {
     let mut silent = PauseSplitter::new();
     silent.push(&noise(500, 9));
 
-    assert_eq!(speaking.finish(16_005), Boundary::Cut { start: 0, end: 16_005, next_start: 16_005, forced: false });
+    assert_eq!(
+        speaking.finish(16_005),
+        Boundary::Cut {
+            start: 0,
+            end: 16_005,
+            next_start: 16_005,
+            forced: false
+        }
+    );
     assert_eq!(silent.finish(8_000), Boundary::Skip(8_000));
 }

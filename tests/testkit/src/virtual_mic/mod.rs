@@ -27,7 +27,10 @@ impl VirtualMic {
     ///
     /// Fails with the package to install when `pulseaudio` or `pactl` is missing.
     pub fn start() -> Result<Self, String> {
-        let dir = tempfile::Builder::new().prefix("virtmic-").tempdir().map_err(|error| error.to_string())?;
+        let dir = tempfile::Builder::new()
+            .prefix("virtmic-")
+            .tempdir()
+            .map_err(|error| error.to_string())?;
         let socket = dir.path().join("native");
         let config = dir.path().join("virtmic.pa");
         let socket_text = socket.to_str().ok_or("the temporary folder is not UTF-8")?;
@@ -36,7 +39,14 @@ impl VirtualMic {
         // HOME and XDG_RUNTIME_DIR point into the folder, so the server never touches the
         // user's own PulseAudio files.
         let daemon = Command::new("pulseaudio")
-            .args(["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--log-target=stderr", "-F"])
+            .args([
+                "-n",
+                "--daemonize=no",
+                "--exit-idle-time=-1",
+                "--use-pid-file=no",
+                "--log-target=stderr",
+                "-F",
+            ])
             .arg(&config)
             .env("HOME", dir.path())
             .env("XDG_RUNTIME_DIR", dir.path())
@@ -47,7 +57,11 @@ impl VirtualMic {
             .spawn()
             .map_err(|error| missing_tool("pulseaudio", "pulseaudio", &error))?;
 
-        let mic = Self { daemon, server: format!("unix:{socket_text}"), _dir: dir };
+        let mic = Self {
+            daemon,
+            server: format!("unix:{socket_text}"),
+            _dir: dir,
+        };
         mic.wait_until_ready()?;
         Ok(mic)
     }
@@ -104,4 +118,3 @@ fn missing_tool(tool: &str, package: &str, error: &std::io::Error) -> String {
         format!("cannot run `{tool}`: {error}")
     }
 }
-
