@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Measures live transcription while recording: plays about a minute of real speech (eight
-# clips with 2 s of silence between them) into a private PulseAudio virtual microphone,
-# records it with Whisperrr's recorder and prints, for each clip, how long after the end of
-# its speech the committed text arrived, then the median and 95th percentile of those
-# latencies and the word error rate of the live text. As a reference from the same run it
+# Measures live transcription while recording. It plays about a minute of real speech
+# (eight clips with 2 s of silence between them) into a private PulseAudio virtual
+# microphone and records it with Whisperrr's recorder. For each clip it prints how long
+# after the end of its speech the committed text arrived, then the median and 95th
+# percentile of those latencies and the word error rate of the live text. As a reference from the same run it
 # also transcribes the whole playlist in one pass.
 #
 # Not a timed test: the figures depend on the machine and on what else runs on it. Pass

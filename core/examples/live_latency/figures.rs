@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::playlist::Phrase;
 
-/// What the run observed, in arrival order.
+/// Events of one run, in arrival order.
 #[derive(Default)]
 pub struct Observations {
     /// When the recording timeline reached each length, in ms.
@@ -28,7 +28,7 @@ impl Observations {
         Some(before_time + (after_time - before_time).mul_f64(fraction))
     }
 
-    /// The first commit that covers the recording up to `ms`.
+    /// Returns when the first commit that covers the recording up to `ms` arrived.
     fn commit_covering(&self, ms: u64) -> Option<Instant> {
         self.commits
             .iter()
@@ -47,7 +47,7 @@ impl Observations {
     }
 }
 
-/// The latency of each phrase: from the moment the end of its speech reached the app to
+/// Returns the latency of each phrase: from the moment the end of its speech reached the app to
 /// the moment committed text covering it arrived. `offset_ms` is where the playlist starts
 /// in the recording.
 pub fn phrase_latencies(

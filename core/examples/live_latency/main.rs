@@ -1,6 +1,6 @@
-//! Live transcription benchmark: plays speech into a virtual microphone, records it with
-//! Whisperrr's recorder while transcribing live, and prints how long each phrase took to
-//! appear as committed text (median and 95th percentile) and the word error rate of the
+//! Live transcription benchmark. It plays speech into a virtual microphone and records it
+//! with Whisperrr's recorder while transcribing live. It prints how long each phrase took
+//! to appear as committed text (median and 95th percentile) and the word error rate of the
 //! live text. As a reference from the same run, it also transcribes the whole playlist in
 //! one pass and prints that word error rate and speed.
 //!

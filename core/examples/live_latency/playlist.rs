@@ -91,7 +91,7 @@ pub fn frame_levels(samples: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// The sample just after the last frame within [`SPEECH_RANGE_DB`] of the loudest.
+/// Returns the sample just after the last frame within [`SPEECH_RANGE_DB`] of the loudest.
 fn last_speech_sample(samples: &[f32]) -> usize {
     let levels = frame_levels(samples);
     let loudest = levels.iter().copied().fold(f32::MIN, f32::max);
@@ -110,7 +110,7 @@ fn to_ms(samples: usize) -> u64 {
     samples as u64 * 1000 / RATE as u64
 }
 
-/// The offset in ms at which `recorded` (16 kHz) best matches `played`, by the correlation
+/// Returns the offset in ms at which `recorded` (16 kHz) best matches `played`, by the correlation
 /// of their frame levels, searched up to `max_ms`.
 pub fn find_offset_ms(played: &[f32], recorded: &[f32], max_ms: u64) -> u64 {
     let played = frame_levels(played);

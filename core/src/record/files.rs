@@ -1,4 +1,4 @@
-//! Where recordings go and what they are called.
+//! Folder and file names of recordings.
 //!
 //! A recording is written to `recording-<date>_<time>.wav.partial` while it runs, so an
 //! unfinished one is recognised by its name on the next start. The recorder holds an
@@ -25,7 +25,7 @@ const FOLDER_NAME: &str = "Whisperrr";
 /// Most files tried with the same time stamp before giving up.
 const MAX_SAME_SECOND: u32 = 1000;
 
-/// The default recordings folder: `Whisperrr` in the user's documents folder, or in
+/// Returns the default recordings folder: `Whisperrr` in the user's documents folder, or in
 /// `~/Documents` when the system names no documents folder. `None` without a home folder.
 pub fn default_recordings_dir() -> Option<PathBuf> {
     let user = UserDirs::new()?;
@@ -36,12 +36,12 @@ pub fn default_recordings_dir() -> Option<PathBuf> {
     Some(documents.join(FOLDER_NAME))
 }
 
-/// The folder chosen in settings, else [`default_recordings_dir`].
+/// Returns the folder chosen in settings, else [`default_recordings_dir`].
 pub fn recordings_dir(configured: Option<&Path>) -> Option<PathBuf> {
     configured.map(Path::to_path_buf).or_else(default_recordings_dir)
 }
 
-/// A new, empty, locked `.wav.partial` file in `dir`, named after the local time.
+/// Creates a new, empty, locked `.wav.partial` file in `dir`, named after the local time.
 pub(crate) fn create_partial(dir: &Path) -> Result<(PathBuf, File), RecordError> {
     let folder_error = |source: io::Error| RecordError::RecordingsFolder {
         dir: dir.to_path_buf(),
@@ -88,7 +88,7 @@ pub(crate) fn is_partial(path: &Path) -> bool {
     name.ends_with(&format!(".wav.{PARTIAL_EXTENSION}"))
 }
 
-/// Where the finished files of the recording at `partial` go: its folder, and its name
+/// Returns where the finished files of the recording at `partial` go: its folder, and its name
 /// without `.wav.partial`.
 pub(crate) fn final_location(partial: &Path) -> OutputLocation {
     let name = partial

@@ -7,10 +7,10 @@
 //! captured sample, finishes the transcript and saves `recording-<date>_<time>.wav` with
 //! its TXT and SRT beside it, never replacing an existing file.
 //!
-//! The pieces, in the order audio passes through them: [`capture`] (cpal device, sample
-//! conversion, level meter, ring buffer), the recorder thread (downmix, [`wav`] writer,
-//! resampling to 16 kHz), [`live`] (pause [`splitter`] and whisper), and [`files`] and
-//! [`recovery`] for what ends up on disk.
+//! Audio passes through these pieces in order. [`capture`] has the cpal device, sample
+//! conversion, level meter and ring buffer. The recorder thread downmixes, writes the
+//! [`wav`] file and resamples to 16 kHz. [`live`] splits at pauses ([`splitter`]) and runs
+//! whisper. [`files`] and [`recovery`] handle what ends up on disk.
 
 pub mod capture;
 pub mod files;
@@ -42,7 +42,7 @@ pub use session::{RecordRequest, Recording, RecordingOutcome};
 /// Seconds without any audio from the device after which the recording stops.
 pub const NO_AUDIO_TIMEOUT_S: u64 = 2;
 
-/// What a recording reports while it runs, in order, from the recorder's threads.
+/// Event of a running recording, sent in order from the recorder's threads.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecordEvent {
@@ -102,7 +102,7 @@ impl From<LiveEvent> for RecordEvent {
     }
 }
 
-/// Why capture ended.
+/// Reason that capture ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StopReason {
@@ -133,7 +133,7 @@ impl StopReason {
         )
     }
 
-    /// A sentence for the user.
+    /// Returns a sentence for the user.
     pub fn message(&self) -> String {
         match self {
             StopReason::Requested => "recording stopped".into(),

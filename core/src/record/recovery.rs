@@ -31,7 +31,7 @@ pub struct UnfinishedRecording {
     pub repaired: bool,
 }
 
-/// What [`find_unfinished`] found in a folder.
+/// Result of [`find_unfinished`] for one folder.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct UnfinishedScan {
     /// Recordings ready to transcribe, oldest first.
@@ -41,7 +41,7 @@ pub struct UnfinishedScan {
 }
 
 /// Finds the unfinished recordings in `dir` and repairs their headers. A missing folder
-/// has none. Files that a running recorder holds are skipped.
+/// has none. Files that a running recorder has locked are skipped.
 pub fn find_unfinished(dir: &Path) -> UnfinishedScan {
     let mut scan = UnfinishedScan::default();
     let Ok(entries) = fs::read_dir(dir) else {

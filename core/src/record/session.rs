@@ -15,7 +15,7 @@ use crate::export::Format;
 use crate::transcribe::{Model, TranscribeOptions};
 use crate::transcript::Transcript;
 
-/// What to record and how to transcribe it.
+/// Request for a recording: device, folder, transcription and limits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordRequest {
     /// Input device name or id; `None` records from the system default.
@@ -44,7 +44,7 @@ pub struct RecordingOutcome {
     pub stop_reason: StopReason,
     /// Problems that did not stop the recording, one line each.
     pub warnings: Vec<String>,
-    /// How the device was opened; `None` for a recording recovered after a crash.
+    /// Format the device was opened in, or `None` for a recording recovered after a crash.
     pub format: Option<CaptureFormat>,
 }
 
@@ -101,7 +101,7 @@ impl Recording {
         }
     }
 
-    /// The `.wav.partial` file being written.
+    /// Returns the `.wav.partial` file being written.
     pub fn partial_path(&self) -> &Path {
         &self.path
     }

@@ -1,8 +1,8 @@
 //! Splitting a live 16 kHz stream into chunks of speech at pauses.
 //!
-//! Each 20 ms frame counts as voiced when it stands [`ABOVE_FLOOR_DB`] above the noise
-//! floor, which is the 10th percentile of the frame levels of the last 10 seconds (capped,
-//! so that a stretch of continuous speech cannot pass for the floor). A chunk ends in the
+//! Each 20 ms frame counts as voiced when it is [`ABOVE_FLOOR_DB`] above the noise floor.
+//! The floor is the 10th percentile of the frame levels of the last 10 seconds, capped so
+//! that a stretch of continuous speech cannot pass for the floor. A chunk ends in the
 //! first pause long enough after some speech: cutting inside silence never cuts a word.
 //! Long chunks accept shorter pauses, and a chunk that reaches [`MAX_CHUNK_MS`] without any
 //! pause is cut at its quietest frame, with [`OVERLAP_MS`] of audio repeated at the start
@@ -32,7 +32,7 @@ const FLOOR_CAP_DBFS: f32 = -45.0;
 /// Frames of history the noise floor is taken from (10 s).
 const FLOOR_WINDOW_FRAMES: usize = 500;
 
-/// Which share of the frames in the window, from the quietest, sets the floor.
+/// Share of the frames in the window, from the quietest, that sets the floor.
 const FLOOR_PERCENTILE: f32 = 0.10;
 
 /// Less voiced time than this in a chunk is a click or a cough, not speech, in ms.
@@ -49,7 +49,7 @@ const LONG_PAUSE_MS: u64 = 240;
 const VERY_LONG_CHUNK_MS: u64 = 18_000;
 const VERY_LONG_PAUSE_MS: u64 = 100;
 
-/// Longest chunk, in ms. whisper reads 30 s at a time, and shorter chunks keep the text
+/// Maximum chunk length, in ms. whisper reads 30 s at a time, and shorter chunks keep the text
 /// coming.
 pub const MAX_CHUNK_MS: u64 = 24_000;
 
@@ -62,7 +62,7 @@ pub const OVERLAP_MS: u64 = 1_000;
 /// Silence kept in front of the first word of a chunk, in ms.
 pub const PREROLL_MS: u64 = 1_000;
 
-/// Where the stream divides, in samples from the start of the stream.
+/// Boundary in the stream, in samples from the start of the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Boundary {
     /// Everything before this sample is silence that no chunk needs.
@@ -111,13 +111,13 @@ impl Default for PauseSplitter {
 }
 
 impl PauseSplitter {
-    /// A splitter that ends chunks at pauses of [`PAUSE_MS`].
+    /// Creates a splitter that ends chunks at pauses of [`PAUSE_MS`].
     pub fn new() -> Self {
         Self::with_pause(PAUSE_MS)
     }
 
-    /// A splitter that ends chunks shorter than 10 s at pauses of `pause_ms`; longer
-    /// chunks accept shorter pauses, at most 240 ms and then 100 ms.
+    /// Creates a splitter that ends chunks shorter than 10 s at pauses of `pause_ms`.
+    /// Longer chunks accept shorter pauses, at most 240 ms and then 100 ms.
     pub fn with_pause(pause_ms: u64) -> Self {
         Self {
             pause_ms: pause_ms.max(VERY_LONG_PAUSE_MS),
@@ -163,7 +163,7 @@ impl PauseSplitter {
     }
 
     /// Ends the stream after `total_samples` samples and returns the last boundary: a cut
-    /// when the open chunk holds speech, else a skip over its silence.
+    /// when the open chunk contains speech, else a skip over its silence.
     pub fn finish(&mut self, total_samples: u64) -> Boundary {
         let end = total_samples.max(self.chunk_start);
         let boundary = if self.chunk_voiced_ms() >= MIN_SPEECH_MS {
@@ -250,7 +250,7 @@ impl PauseSplitter {
         }
     }
 
-    /// The pause that ends a chunk of `chunk_ms`, in ms.
+    /// Returns the pause that ends a chunk of `chunk_ms`, in ms.
     fn required_pause_ms(&self, chunk_ms: u64) -> u64 {
         if chunk_ms >= VERY_LONG_CHUNK_MS {
             VERY_LONG_PAUSE_MS

@@ -1,7 +1,7 @@
 //! A 16-bit PCM WAV file written while recording, and the repair of one left unfinished.
 //!
 //! The writer appends samples as they arrive and rewrites the two size fields of the header
-//! on every [`WavWriter::checkpoint`], so the file on disk is a valid WAV that holds
+//! on every [`WavWriter::checkpoint`], so the file on disk is a valid WAV that contains
 //! everything up to the last checkpoint even if the process is killed. A file whose header
 //! was not brought up to date still holds its samples: [`repair`] sets the sizes from the
 //! file length.
@@ -127,7 +127,7 @@ fn to_i16(sample: f32) -> i16 {
     (sample.clamp(-1.0, 1.0) * 32767.0).round() as i16
 }
 
-/// The canonical 44-byte header for `data_bytes` of 16-bit PCM.
+/// Returns the canonical 44-byte header for `data_bytes` of 16-bit PCM.
 fn header(sample_rate: u32, channels: u16, data_bytes: u32) -> [u8; HEADER_LEN as usize] {
     let block_align = channels * BYTES_PER_SAMPLE;
     let byte_rate = sample_rate * u32::from(block_align);
@@ -162,7 +162,7 @@ fn write_sizes(file: &mut File, data_bytes: u64) -> io::Result<()> {
     Ok(())
 }
 
-/// What [`repair`] found and did.
+/// Result of [`repair`]: the format found and the sizes before and after.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Repair {
     pub sample_rate: u32,

@@ -93,7 +93,7 @@ pub struct ChunkHints {
     /// and punctuation carry over between chunks. whisper.cpp keeps at most the last 224
     /// tokens of it.
     pub previous_text: String,
-    /// Encode only about as much audio as the chunk holds instead of a whole 30 s window,
+    /// Encode only about as much audio as the chunk contains instead of a whole 30 s window,
     /// and decode it in one pass with a token limit proportional to its length. This makes
     /// short chunks several times faster (0.6 s instead of 3.3 s for 3 s of speech with
     /// tiny.en on one thread of the 2-core development machine). whisper.cpp marks the

@@ -25,7 +25,7 @@ const EXIT_INTERRUPTED: i32 = 130;
 /// How often the waiting command line checks for Ctrl-C.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
-/// Longest tentative text shown on the status line, in characters.
+/// Maximum length of the tentative text on the status line, in characters.
 const MAX_TENTATIVE_CHARS: usize = 60;
 
 pub fn run(args: &RecordArgs, dirs: &AppDirs) -> ExitCode {
@@ -89,8 +89,8 @@ fn options(args: &RecordArgs) -> TranscribeOptions {
     }
 }
 
-/// The first Ctrl-C stops the recording cleanly; a second one exits at once, leaving the
-/// recording to be recovered on the next start.
+/// Installs the Ctrl-C handler. The first Ctrl-C stops the recording cleanly. A second one
+/// exits at once and leaves the recording to be recovered on the next start.
 fn install_interrupt_handler(cancel: CancelToken) {
     let presses = AtomicUsize::new(0);
     let result = ctrlc::set_handler(move || {

@@ -31,7 +31,7 @@ impl Sandbox {
         Self { root, mic }
     }
 
-    /// Where the recordings go.
+    /// Returns the folder the recordings go to.
     pub fn recordings_dir(&self) -> PathBuf {
         self.root.path().join("recordings")
     }
@@ -86,7 +86,7 @@ impl Sandbox {
         names
     }
 
-    /// The one file in the recordings folder whose name ends with `.EXTENSION`.
+    /// Returns the one file in the recordings folder whose name ends with `.EXTENSION`.
     pub fn recording_with_extension(&self, extension: &str) -> PathBuf {
         let suffix = format!(".{extension}");
         let matching: Vec<String> = self
@@ -241,7 +241,7 @@ impl RunOutput {
             .map(|(at, _)| *at)
     }
 
-    /// The stdout lines that arrived before `moment`.
+    /// Returns the stdout lines that arrived before `moment`.
     pub fn stdout_before(&self, moment: Instant) -> String {
         let lines: Vec<&str> = self
             .stdout
@@ -303,7 +303,7 @@ impl Duration16k for DecodedAudio {
     }
 }
 
-/// Fails unless `recording` holds the whole of `played`: its 20 ms frame levels must
+/// Fails unless `recording` contains the whole of `played`: its 20 ms frame levels must
 /// match, with a correlation of at least 0.8, at some offset that leaves room for all of it.
 pub fn speech_found_at(recording: &DecodedAudio, played: &Path) {
     let played = audio_of(played);

@@ -14,7 +14,7 @@ use crate::audio::{MAX_INPUT_RATE, MIN_INPUT_RATE};
 /// 10 ms one (measured on Debian 12), and short periods also keep the level meter smooth.
 const PERIOD_MS: u32 = 20;
 
-/// Sample rate chosen inside a range that holds neither 48 nor 44.1 kHz, if it can.
+/// Sample rate chosen inside a range that contains neither 48 nor 44.1 kHz, if it can.
 const PREFERRED_RATE: u32 = 48_000;
 
 /// True when the recorder can take this configuration: a PCM format and a rate the
@@ -43,7 +43,7 @@ pub fn choose(
         .map(|(_, config)| config)
 }
 
-/// The range at 48 or 44.1 kHz when it offers one, else at the rate closest to 48 kHz
+/// Returns the range at 48 or 44.1 kHz when it offers one, else at the rate closest to 48 kHz
 /// that the resampler accepts.
 fn with_usable_rate(range: SupportedStreamConfigRange) -> Option<SupportedStreamConfig> {
     if !is_supported(range.sample_format()) || range.channels() == 0 {
@@ -61,7 +61,7 @@ fn with_usable_rate(range: SupportedStreamConfigRange) -> Option<SupportedStream
     range.try_with_sample_rate(PREFERRED_RATE.clamp(low, high))
 }
 
-/// A fixed buffer of about [`PERIOD_MS`] within what the device allows.
+/// Returns a fixed buffer of about [`PERIOD_MS`] within what the device allows.
 pub fn buffer_size(config: &SupportedStreamConfig) -> BufferSize {
     let frames = (config.sample_rate() * PERIOD_MS / 1000).max(1);
     match *config.buffer_size() {
@@ -70,8 +70,8 @@ pub fn buffer_size(config: &SupportedStreamConfig) -> BufferSize {
     }
 }
 
-/// One line per offered configuration, such as `2 ch, i16, 8000-48000 Hz`, for the
-/// message that says a device offers nothing usable.
+/// Describes each offered configuration, such as `2 ch, i16, 8000-48000 Hz`, for the
+/// error message of a device that offers nothing usable.
 pub fn describe(offered: &[SupportedStreamConfigRange]) -> String {
     if offered.is_empty() {
         return "no input configurations at all".into();

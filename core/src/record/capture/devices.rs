@@ -61,7 +61,7 @@ pub(crate) fn find_input_device(wanted: Option<&str>) -> Result<(cpal::Device, I
     }
 }
 
-/// Every input device with its description, the default first.
+/// Lists every input device with its description, the default first.
 fn enumerate(host: &cpal::Host) -> Result<Vec<(cpal::Device, InputDevice)>, RecordError> {
     let list_error = |error: cpal::Error| RecordError::ListDevices {
         message: error.to_string(),
@@ -102,7 +102,7 @@ fn describe(device: &cpal::Device, is_default: bool) -> InputDevice {
     InputDevice { name, id, is_default }
 }
 
-/// The host's own identifier for the device, without cpal's `host:` prefix.
+/// Returns the host's own identifier for the device, without cpal's `host:` prefix.
 fn device_id(device: &cpal::Device) -> Option<String> {
     device.id().ok().map(|id| id.id().to_string())
 }

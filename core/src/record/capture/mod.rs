@@ -39,7 +39,7 @@ pub struct CaptureShared {
     pub samples_dropped: AtomicU64,
 }
 
-/// How the device was opened.
+/// Format the device was opened in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CaptureFormat {
     pub device: InputDevice,
@@ -126,7 +126,7 @@ pub fn open(wanted: Option<&str>) -> Result<Capture, RecordError> {
                 break;
             }
             Err(error) => {
-                tracing::warn!(device = %info.id, ?buffer_size, %error, "input stream refused a buffer size");
+                tracing::warn!(device = %info.id, ?buffer_size, %error, "input device rejected the buffer size");
                 result = Err(error.to_string());
             }
         }

@@ -207,7 +207,7 @@ impl LiveTranscriber {
 }
 
 impl Drop for LiveTranscriber {
-    /// A transcriber dropped without [`finish`](Self::finish) stops its worker.
+    /// Stops the worker of a transcriber dropped without [`finish`](Self::finish).
     fn drop(&mut self) {
         if self.worker.is_some() {
             self.shared.lock().finished = true;

@@ -28,7 +28,7 @@ use crate::transcript::Segment;
 
 pub use feeder::LiveTranscriber;
 
-/// What the live transcriber reports.
+/// Event of the live transcriber.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LiveEvent {

@@ -30,7 +30,7 @@ pub fn drop_words(text: &str, count: usize) -> &str {
     rest
 }
 
-/// The words of `text` without case and punctuation, joined by single spaces.
+/// Returns the words of `text` without case and punctuation, joined by single spaces.
 pub fn normalized_words(text: &str) -> String {
     let words: Vec<String> = text
         .split_whitespace()

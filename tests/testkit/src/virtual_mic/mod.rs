@@ -66,7 +66,7 @@ impl VirtualMic {
         Ok(mic)
     }
 
-    /// The value for `PULSE_SERVER` that reaches this server.
+    /// Returns the value for `PULSE_SERVER` that reaches this server.
     pub fn server(&self) -> &str {
         &self.server
     }
