@@ -384,9 +384,6 @@ impl Recorder {
         }
         live.feed(&tail);
         let wav_result = wav.finish();
-        if reason.is_failure() {
-            warnings.push(reason.message());
-        }
         events(RecordEvent::Stopped {
             reason: reason.clone(),
             recorded_ms,

@@ -159,10 +159,8 @@ fn report_saved(outcome: &RecordingOutcome) -> ExitCode {
     }
 
     if outcome.stop_reason.is_failure() {
-        print_error(format!(
-            "{}; everything recorded until then is saved",
-            outcome.stop_reason.message()
-        ));
+        // The reason itself was printed when capture stopped.
+        eprintln!("everything recorded until then is saved and transcribed");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -12,6 +12,7 @@ pub mod meter;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
+use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, FromSample, Sample, SampleFormat, SizedSample, StreamConfig};
@@ -24,6 +25,9 @@ use super::RecordError;
 /// Seconds of audio the ring buffer holds, which is how long the recorder thread may stall
 /// (a slow disk, a busy machine) before samples are lost.
 const RING_SECONDS: usize = 10;
+
+/// How long stopping a stream may take before the recorder goes on without it.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// State shared between the audio callback and the recorder thread. Only atomics, so the
 /// callback never waits on the other side.
@@ -64,8 +68,29 @@ pub struct Capture {
 
 impl Capture {
     /// Stops the stream. The samples it delivered stay in the ring buffer.
+    ///
+    /// Dropping a cpal stream joins its driver thread, and that thread can be stuck for
+    /// good: with ALSA's PulseAudio plugin (Debian 12), a server that dies mid-stream leaves
+    /// it waiting on a lock inside libpulse. So the stream is dropped on a thread of its
+    /// own, and this returns after [`STOP_TIMEOUT`] at the latest.
+    // NOTE: a stream stuck that way keeps its thread until the process exits.
     pub fn stop_stream(&mut self) {
-        self.stream = None;
+        let Some(stream) = self.stream.take() else {
+            return;
+        };
+        let (done, stopped) = mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new().name("stream-stop".into()).spawn(move || {
+            drop(stream);
+            let _ = done.send(());
+        });
+        match spawned {
+            Ok(_) => {
+                if stopped.recv_timeout(STOP_TIMEOUT).is_err() {
+                    tracing::warn!(device = %self.format.device.id, "the audio stream did not stop; leaving it behind");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot start a thread to stop the audio stream"),
+        }
     }
 }
 
