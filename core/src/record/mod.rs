@@ -77,7 +77,8 @@ pub enum RecordEvent {
         start_ms: u64,
         end_ms: u64,
     },
-    /// Audio waiting for transcription, in ms.
+    /// Audio in finished phrases that wait for whisper, in ms, not counting the phrase it
+    /// is transcribing. Zero while whisper keeps up with the speaker.
     Backlog {
         pending_ms: u64,
     },

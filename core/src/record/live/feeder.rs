@@ -80,7 +80,8 @@ impl LiveTranscriber {
         self.drop_unneeded_audio();
     }
 
-    /// Audio in finished chunks that whisper has not transcribed yet, in ms.
+    /// Audio in finished chunks that wait for whisper, in ms, not counting the chunk it is
+    /// transcribing.
     pub fn backlog_ms(&self) -> u64 {
         samples_to_ms(self.shared.lock().pending_samples)
     }
@@ -146,7 +147,7 @@ impl LiveTranscriber {
         self.next_overlaps = forced;
         self.tentative_end = next_start;
 
-        let pending_ms = {
+        let waiting_ms = {
             let mut queue = self.shared.lock();
             queue.pending_samples += end - start;
             queue.commits.push_back(chunk);
@@ -154,10 +155,14 @@ impl LiveTranscriber {
             // progress so the commit does not wait for it.
             queue.tentative = None;
             queue.cancel_tentative();
-            samples_to_ms(queue.pending_samples)
+            let committing = matches!(queue.running, Some((_, false)));
+            committing.then(|| samples_to_ms(queue.pending_samples))
         };
         self.shared.wake.notify_all();
-        (self.shared.on_event)(LiveEvent::Backlog { pending_ms });
+        // The chunk waits only when whisper is busy committing another one.
+        if let Some(pending_ms) = waiting_ms {
+            (self.shared.on_event)(LiveEvent::Backlog { pending_ms });
+        }
     }
 
     /// Queues a tentative pass over the open chunk once it has grown by a second, unless

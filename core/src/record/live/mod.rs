@@ -38,7 +38,8 @@ pub enum LiveEvent {
     /// The current guess for the phrase being spoken, from `start_ms` to `end_ms`. It
     /// replaces the previous tentative text; an empty text clears it.
     Tentative { text: String, start_ms: u64, end_ms: u64 },
-    /// Audio waiting for transcription, in ms. Zero when whisper keeps up.
+    /// Audio in finished phrases that wait for whisper, in ms, not counting the phrase it
+    /// is transcribing. Zero while whisper keeps up with the speaker.
     Backlog { pending_ms: u64 },
 }
 

@@ -32,7 +32,8 @@ pub(super) struct Queue {
     pub tentative: Option<Chunk>,
     /// The pass in progress: its cancel token, and whether it is a tentative one.
     pub running: Option<(CancelToken, bool)>,
-    /// Samples in finished chunks not yet committed, including the one being transcribed.
+    /// Samples in finished chunks that wait for whisper, not counting the one it is
+    /// transcribing. Zero while whisper keeps up with the speaker.
     pub pending_samples: u64,
     /// No more chunks will come.
     pub finished: bool,
@@ -131,6 +132,7 @@ impl Worker {
             }
             let token = CancelToken::new();
             if let Some(chunk) = queue.commits.pop_front() {
+                queue.pending_samples = queue.pending_samples.saturating_sub(chunk.end - chunk.start);
                 queue.running = Some((token.clone(), false));
                 return Some(Work::Commit(chunk, token));
             }
@@ -150,7 +152,6 @@ impl Worker {
     }
 
     fn commit(&mut self, chunk: Chunk, token: &CancelToken) -> Result<(), TranscribeError> {
-        let length = chunk.end - chunk.start;
         let transcript = self.transcribe(&chunk, token, "commit")?;
 
         let mut segments = shift(transcript.segments, samples_to_ms(chunk.start));
@@ -160,11 +161,7 @@ impl Worker {
         }
         self.committed.extend(segments.iter().cloned());
 
-        let pending_ms = {
-            let mut queue = self.shared.lock();
-            queue.pending_samples = queue.pending_samples.saturating_sub(length);
-            samples_to_ms(queue.pending_samples)
-        };
+        let pending_ms = samples_to_ms(self.shared.lock().pending_samples);
         let on_event = &self.shared.on_event;
         on_event(LiveEvent::Committed {
             segments,
