@@ -27,21 +27,32 @@ fn setup() -> Setup {
     let mic = VirtualMic::start().unwrap_or_else(|error| panic!("cannot start the virtual microphone: {error}"));
     // The ALSA PulseAudio plugin that cpal opens reads this when a stream opens.
     std::env::set_var("PULSE_SERVER", mic.server());
-    Setup { mic, folder: tempfile::tempdir().unwrap(), events: Arc::default() }
+    Setup {
+        mic,
+        folder: tempfile::tempdir().unwrap(),
+        events: Arc::default(),
+    }
 }
 
 fn start(setup: &Setup) -> Recording {
     let request = RecordRequest {
         device: None,
         recordings_dir: setup.folder.path().to_path_buf(),
-        options: TranscribeOptions { language: Language::Code("en".into()), translate: false, threads: 1 },
+        options: TranscribeOptions {
+            language: Language::Code("en".into()),
+            translate: false,
+            threads: 1,
+        },
         formats: vec![Format::Txt, Format::Srt],
         max_duration: None,
         live: LiveTuning::default(),
     };
     let model = Model::load(&model_path("tiny.en")).unwrap();
     let sink = setup.events.clone();
-    Recording::start(request, model, move |event| sink.lock().unwrap().push((Instant::now(), event))).unwrap()
+    Recording::start(request, model, move |event| {
+        sink.lock().unwrap().push((Instant::now(), event))
+    })
+    .unwrap()
 }
 
 fn duration_s(path: &std::path::Path) -> f64 {
@@ -92,9 +103,16 @@ fn pause_skips_audio_and_meter_keeps_running() {
         .filter(|(at, _)| paused_window.contains(at))
         .map(|(_, peak)| *peak)
         .fold(f32::MIN, f32::max);
-    assert!(loudest_paused > -40.0, "the meter shows the speech while paused: peak {loudest_paused} dBFS");
-    assert!(events.iter().any(|(_, event)| matches!(event, RecordEvent::Paused { .. })));
-    assert!(events.iter().any(|(_, event)| matches!(event, RecordEvent::Resumed { .. })));
+    assert!(
+        loudest_paused > -40.0,
+        "the meter shows the speech while paused: peak {loudest_paused} dBFS"
+    );
+    assert!(events
+        .iter()
+        .any(|(_, event)| matches!(event, RecordEvent::Paused { .. })));
+    assert!(events
+        .iter()
+        .any(|(_, event)| matches!(event, RecordEvent::Resumed { .. })));
 }
 
 #[test]
@@ -105,23 +123,36 @@ fn lost_device_keeps_and_transcribes_audio() {
 
     let mut player = setup.mic.play(&clip("jfk.wav")).unwrap();
     std::thread::sleep(Duration::from_secs(6));
-    let Setup { mic, folder: _folder, events } = setup;
+    let Setup {
+        mic,
+        folder: _folder,
+        events,
+    } = setup;
     drop(mic);
     let _ = player.wait();
 
     let deadline = Instant::now() + Duration::from_secs(30);
     while !recording.is_finished() {
-        assert!(Instant::now() < deadline, "the recording did not stop after the device went away");
+        assert!(
+            Instant::now() < deadline,
+            "the recording did not stop after the device went away"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let outcome = recording.wait().unwrap();
 
     assert!(outcome.stop_reason.is_failure(), "{:?}", outcome.stop_reason);
     assert!(duration_s(&outcome.wav) > 4.0, "{:.2} s kept", duration_s(&outcome.wav));
-    assert!(outcome.transcript.text().to_lowercase().contains("fellow"), "{}", outcome.transcript.text());
+    assert!(
+        outcome.transcript.text().to_lowercase().contains("fellow"),
+        "{}",
+        outcome.transcript.text()
+    );
     let events = events.lock().unwrap();
     assert!(
-        events.iter().any(|(_, event)| matches!(event, RecordEvent::Stopped { reason, .. } if reason.is_failure())),
+        events
+            .iter()
+            .any(|(_, event)| matches!(event, RecordEvent::Stopped { reason, .. } if reason.is_failure())),
         "the failure is reported as it happens"
     );
 }
