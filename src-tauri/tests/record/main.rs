@@ -137,3 +137,20 @@ fn devices_listed_with_default_marked() {
     assert_eq!(defaults.len(), 1, "{stdout}");
     assert!(stdout.lines().any(|line| line.ends_with("(pulse)")), "{stdout}");
 }
+
+#[test]
+fn missing_sound_server_reports_no_device() {
+    let sandbox = Sandbox::new();
+    let mut command = sandbox.command();
+    command
+        .env("PULSE_SERVER", "unix:/nonexistent/whisperrr-test/native")
+        .arg("record")
+        .args(sandbox.record_options());
+
+    let output = command.output().unwrap();
+
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error: no input device found"), "{stderr}");
+    assert!(sandbox.recordings().is_empty(), "{:?}", sandbox.recordings());
+}

@@ -62,7 +62,7 @@ impl Sandbox {
         command.output().unwrap()
     }
 
-    fn record_options(&self) -> Vec<String> {
+    pub fn record_options(&self) -> Vec<String> {
         vec![
             "--model".into(),
             model_path("tiny.en").to_string_lossy().into_owned(),

@@ -109,7 +109,11 @@ pub fn open(wanted: Option<&str>) -> Result<Capture, RecordError> {
         None => {
             let offered: Vec<_> = device
                 .supported_input_configs()
-                .map_err(|error| open_error(error.to_string()))?
+                .map_err(|error| match error.kind() {
+                    // ALSA always lists a default device, even when no sound card or server provides it.
+                    cpal::ErrorKind::DeviceNotAvailable if wanted.is_none() => RecordError::NoInputDevice,
+                    _ => open_error(error.to_string()),
+                })?
                 .collect();
             config::choose(default, &offered).ok_or_else(|| RecordError::NoUsableConfig {
                 device: info.name.clone(),
