@@ -14,6 +14,7 @@ pub mod export;
 pub mod job;
 pub mod models;
 pub mod paths;
+pub mod record;
 pub mod save;
 pub mod settings;
 pub mod transcribe;

@@ -139,6 +139,34 @@ fn temp_file_in(location: &OutputLocation) -> Result<NamedTempFile, SaveError> {
     builder.tempfile_in(&location.dir).map_err(|source| classify(location, source))
 }
 
+/// Moves the finished file `from` to `location` with `extension`, at the first free name
+/// from `stem.ext` on, and returns the new path. An existing file is never replaced.
+///
+/// `from` must be in the same folder or file system. The file is hard-linked to its new
+/// name, which the kernel refuses to do over an existing file, and then unlinked from the
+/// old one. On file systems without hard links it is renamed after checking that the name
+/// is free, which leaves a short window in which another program could take the name.
+pub fn move_no_clobber(from: &Path, location: &OutputLocation, extension: &str) -> Result<PathBuf, SaveError> {
+    let write_error = |path: &Path, source| SaveError::Write { path: path.to_path_buf(), source };
+
+    for number in 0..=MAX_NUMBERED_NAMES {
+        let path = location.numbered_path(number, extension);
+        match fs::hard_link(from, &path) {
+            Ok(()) => {
+                fs::remove_file(from).map_err(|source| write_error(from, source))?;
+                return Ok(path);
+            }
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(_) if path.exists() => continue,
+            Err(_) => {
+                fs::rename(from, &path).map_err(|source| write_error(&path, source))?;
+                return Ok(path);
+            }
+        }
+    }
+    Err(SaveError::NoFreeName { first: location.numbered_path(0, extension) })
+}
+
 /// Writes `file` to a hidden temporary file in the destination folder and syncs it.
 fn stage(location: &OutputLocation, file: &OutputFile<'_>) -> Result<NamedTempFile, SaveError> {
     let not_writable = |source: io::Error| classify(location, source);
@@ -365,6 +393,22 @@ mod tests {
 
         assert!(matches!(error, SaveError::NotAFolder { .. }), "{error:?}");
         assert!(error.to_string().contains("is a file, not a folder"), "{error}");
+    }
+
+    #[test]
+    fn move_takes_first_free_name_and_keeps_existing() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("take.wav"), "old").unwrap();
+        let source = dir.path().join("take.wav.partial");
+        fs::write(&source, "new").unwrap();
+        let location = OutputLocation { dir: dir.path().to_path_buf(), stem: "take".into() };
+
+        let moved = move_no_clobber(&source, &location, "wav").unwrap();
+
+        assert_eq!(moved, dir.path().join("take (1).wav"));
+        assert_eq!(fs::read_to_string(&moved).unwrap(), "new");
+        assert_eq!(fs::read_to_string(dir.path().join("take.wav")).unwrap(), "old");
+        assert!(!source.exists());
     }
 
     #[test]

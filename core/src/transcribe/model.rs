@@ -9,7 +9,7 @@ use whisper_rs::{WhisperContext, WhisperContextParameters};
 
 use super::cleanup::is_spoken;
 use super::worker::{self, RawSegment, WorkerMessage, WorkerRequest};
-use super::{Language, TranscribeError, TranscribeEvent, TranscribeOptions};
+use super::{ChunkHints, Language, TranscribeError, TranscribeEvent, TranscribeOptions};
 use crate::audio::WHISPER_SAMPLE_RATE;
 use crate::cancel::CancelToken;
 use crate::transcript::{Segment, Transcript};
@@ -18,6 +18,18 @@ use crate::vad::SpeechActivity;
 /// whisper.cpp returns nothing for less than one second of audio, so shorter recordings
 /// are padded with silence to this many samples (1.5 s at 16 kHz).
 const MIN_SAMPLES: usize = WHISPER_SAMPLE_RATE as usize * 3 / 2;
+
+/// Encoder frames per second of audio: whisper's 30 s window is 1500 frames.
+const ENCODER_FRAMES_PER_SECOND: usize = 50;
+
+/// Encoder frames of a whole 30 s window.
+const FULL_AUDIO_CONTEXT: usize = 1500;
+
+/// Encoder frames of silence after the audio (4 s). whisper was trained on 30 s windows
+/// in which speech is followed by silence. With less than about 4 s of it, tiny.en often
+/// repeats the last sentence instead of ending. Measured word error rate on seven short
+/// clips: 65 % with 1 s, 10 % with 2 s, 3 % with 4 s, and 6 % with the full window.
+const AUDIO_CONTEXT_MARGIN: usize = 200;
 
 /// How often the waiting job checks for cancellation while whisper runs.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -74,8 +86,22 @@ impl Model {
     /// computation winds down on its own thread.
     pub fn transcribe(
         &self,
+        samples: Vec<f32>,
+        options: &TranscribeOptions,
+        on_event: &mut dyn FnMut(TranscribeEvent),
+        cancel: &CancelToken,
+    ) -> Result<Transcript, TranscribeError> {
+        self.transcribe_chunk(samples, options, &ChunkHints::default(), on_event, cancel)
+    }
+
+    /// Transcribes `samples` (16 kHz mono) as one piece of a longer stream, with the text
+    /// before it as context. Otherwise the same as [`transcribe`](Self::transcribe): a
+    /// fresh whisper state, and nothing kept from one call to the next.
+    pub fn transcribe_chunk(
+        &self,
         mut samples: Vec<f32>,
         options: &TranscribeOptions,
+        hints: &ChunkHints,
         on_event: &mut dyn FnMut(TranscribeEvent),
         cancel: &CancelToken,
     ) -> Result<Transcript, TranscribeError> {
@@ -100,6 +126,10 @@ impl Model {
             language: language.as_whisper_str().to_string(),
             translate: options.translate,
             threads: options.threads,
+            prompt: Some(hints.previous_text.trim()).filter(|text| !text.is_empty()).map(str::to_string),
+            audio_context: hints.fit_audio_context.then(|| audio_context_for(samples.len())),
+            no_fallback: hints.no_fallback,
+            one_window: hints.fit_audio_context,
         };
         let messages = worker::spawn(self.context.clone(), samples, request, cancel.clone())
             .map_err(TranscribeError::Whisper)?;
@@ -162,4 +192,11 @@ impl Model {
             _ => Ok(Language::Code("en".into())),
         }
     }
+}
+
+/// Returns the encoder frames that `samples` (16 kHz) need, with the silence margin, at
+/// most a full window. whisper.cpp pads the audio with silence, so the margin costs no samples.
+fn audio_context_for(samples: usize) -> usize {
+    let frames = (samples * ENCODER_FRAMES_PER_SECOND).div_ceil(WHISPER_SAMPLE_RATE as usize);
+    (frames + AUDIO_CONTEXT_MARGIN).min(FULL_AUDIO_CONTEXT)
 }

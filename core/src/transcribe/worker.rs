@@ -42,11 +42,37 @@ pub(super) struct WorkerRequest {
     pub language: String,
     pub translate: bool,
     pub threads: usize,
+    /// Text to give whisper as the preceding context.
+    pub prompt: Option<String>,
+    /// Encoder frames to compute instead of a whole 30 s window (1500).
+    pub audio_context: Option<usize>,
+    /// Never retry at a higher temperature.
+    pub no_fallback: bool,
+    /// Decode the audio as one window, with at most [`max_tokens_for`] tokens.
+    pub one_window: bool,
 }
 
 /// Greedy decoding keeps this many candidates when whisper falls back to sampling at a
 /// higher temperature; whisper.cpp's command-line tool uses the same number.
 const BEST_OF: i32 = 5;
+
+/// Room for tokens beyond one per byte of prompt text, which whisper.cpp's tokenizer
+/// requires as the buffer size (a byte never makes more than one token).
+const PROMPT_TOKEN_SLACK: usize = 8;
+
+/// Text tokens per second of audio that a one-window decode may produce: fast speech is
+/// about 4 words a second, 5 to 6 tokens with punctuation.
+const MAX_TOKENS_PER_SECOND: usize = 8;
+
+/// Tokens a one-window decode may produce on top of [`MAX_TOKENS_PER_SECOND`].
+const MIN_TOKENS: usize = 16;
+
+/// The most text tokens a one-window decode of `samples` (16 kHz) may produce. A decode
+/// caught in a repetition loop stops there instead of at whisper's limit of 220.
+fn max_tokens_for(samples: usize) -> i32 {
+    let tokens = samples * MAX_TOKENS_PER_SECOND / crate::audio::WHISPER_SAMPLE_RATE as usize + MIN_TOKENS;
+    tokens.min(i32::MAX as usize) as i32
+}
 
 /// Longest segment text, in bytes: two subtitle lines of about 42 characters.
 const MAX_SEGMENT_BYTES: i32 = 84;
@@ -80,6 +106,10 @@ fn run(
     sender: mpsc::Sender<WorkerMessage>,
 ) -> Result<WhisperOutput, String> {
     let mut state = context.create_state().map_err(|error| error.to_string())?;
+    let prompt_tokens = match &request.prompt {
+        Some(text) => context.tokenize(text, text.len() + PROMPT_TOKEN_SLACK).map_err(|error| error.to_string())?,
+        None => Vec::new(),
+    };
 
     let mut callback_state = CallbackState {
         sender,
@@ -92,6 +122,21 @@ fn run(
     params.set_n_threads(request.threads.clamp(1, i32::MAX as usize) as i32);
     params.set_language(Some(&request.language));
     params.set_translate(request.translate);
+    if !prompt_tokens.is_empty() {
+        params.set_tokens(&prompt_tokens);
+    }
+    if request.no_fallback {
+        params.set_temperature_inc(0.0);
+    }
+    if request.one_window {
+        // One decode over the whole window. Without this, whisper.cpp moves past each
+        // segment and decodes the rest again, which on short audio tends to repeat text.
+        params.set_single_segment(true);
+        params.set_max_tokens(max_tokens_for(samples.len()));
+    }
+    if let Some(frames) = request.audio_context {
+        params.set_audio_ctx(frames.clamp(1, i32::MAX as usize) as i32);
+    }
     params.set_print_special(false);
     params.set_print_progress(false);
     params.set_print_realtime(false);

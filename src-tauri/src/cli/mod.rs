@@ -3,6 +3,7 @@
 
 mod models;
 mod progress;
+mod record;
 mod transcribe;
 mod units;
 
@@ -27,9 +28,69 @@ pub enum Command {
     /// Transcribe audio or video files; writes TXT and SRT beside each file.
     Transcribe(TranscribeArgs),
 
+    /// Record from the microphone, printing the transcript as you speak; saves WAV, TXT
+    /// and SRT when stopped with Ctrl-C or after --duration.
+    Record(RecordArgs),
+
     /// List, fetch and manage whisper models.
     #[command(subcommand)]
     Models(ModelsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Input device to record from, by name or id (see --list-devices). Defaults to the
+    /// device chosen in settings, else the system default.
+    #[arg(long, short, value_name = "NAME")]
+    pub device: Option<String>,
+
+    /// Folder for the recording and its transcripts. Defaults to the folder chosen in
+    /// settings, else Whisperrr in your documents folder.
+    #[arg(long, short, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+
+    /// Stop after this many seconds of recording.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub duration: Option<f64>,
+
+    /// Model name (such as base or tiny.en) or path to a ggml model file. A named model
+    /// that is not installed yet is fetched first. Defaults to the active model, which
+    /// `whisperrr models use` sets (base until then).
+    #[arg(long, short, value_name = "NAME|PATH")]
+    pub model: Option<String>,
+
+    /// Spoken language as a code such as en or fr, or auto to detect it.
+    #[arg(long, short, default_value = "auto", value_name = "CODE|auto")]
+    pub language: Language,
+
+    /// Worker threads for whisper. Defaults to one fewer than the number of cores.
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+
+    /// Transcript formats to write beside the recording, separated by commas.
+    #[arg(long, short, value_delimiter = ',', default_value = "txt,srt", value_name = "FORMATS")]
+    pub formats: Vec<Format>,
+
+    /// Have whisper encode a full 30 s window for each phrase: slower live text, and
+    /// sometimes slightly more accurate.
+    #[arg(long)]
+    pub full_window: bool,
+
+    /// List the input devices and exit; `*` marks the system default.
+    #[arg(long, conflicts_with = "recover")]
+    pub list_devices: bool,
+
+    /// Transcribe the recordings a crash left unfinished, save them, and exit.
+    #[arg(long)]
+    pub recover: bool,
+}
+
+/// Parses a positive number of seconds.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
+        _ => Err(format!("'{text}' is not a positive number of seconds")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +190,7 @@ impl Cli {
 pub fn run(command: Command, dirs: &AppDirs) -> ExitCode {
     match command {
         Command::Transcribe(args) => transcribe::run(&args, dirs),
+        Command::Record(args) => record::run(&args, dirs),
         Command::Models(command) => models::run(&command, dirs),
     }
 }

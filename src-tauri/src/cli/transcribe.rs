@@ -114,6 +114,12 @@ fn unique_formats(formats: &[Format]) -> Vec<Format> {
     unique
 }
 
+/// Obtains and loads the model `name_or_path`, fetching a catalog model on first use.
+pub(super) fn load_named_model(name_or_path: &str, dirs: &AppDirs, cancel: &CancelToken) -> Result<Model, String> {
+    let path = models::obtain(name_or_path, dirs, cancel)?;
+    Model::load(&path).map_err(|error| error.to_string())
+}
+
 /// Obtains and loads `chosen.model`. The language and translate settings are fitted to the
 /// model, with a note for each change, before `--language` and `--translate` override them.
 /// The transcriber rejects an explicit choice that the model cannot do.

@@ -33,6 +33,7 @@ mod report;
 mod sources;
 mod speech;
 mod transcript;
+pub mod virtual_mic;
 pub mod wav;
 mod wer;
 
