@@ -12,6 +12,7 @@ pub mod audio;
 pub mod cancel;
 pub mod export;
 pub mod job;
+pub mod jobs;
 pub mod models;
 pub mod paths;
 pub mod save;

@@ -15,12 +15,13 @@ use serde_json::{Map, Value};
 
 use crate::export::Format;
 use crate::models::DEFAULT_MODEL;
-use crate::transcribe::Language;
+use crate::transcribe::{default_threads, Language, TranscribeOptions};
 
 const FILE_NAME: &str = "settings.json";
 
 /// Where transcripts are saved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", content = "folder", rename_all = "snake_case")]
 pub enum SaveLocation {
     /// In the folder of the audio file, named after it.
@@ -32,6 +33,7 @@ pub enum SaveLocation {
 
 /// Everything the user can set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Settings {
     /// Model name from the catalog, or a path to a ggml file.
     pub model: String,
@@ -60,6 +62,25 @@ impl Default for Settings {
             save_location: SaveLocation::BesideAudio,
             input_device: None,
             recordings_dir: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The options a transcription with these settings uses.
+    pub fn transcribe_options(&self) -> TranscribeOptions {
+        TranscribeOptions {
+            language: self.language.clone(),
+            translate: self.translate,
+            threads: self.threads.unwrap_or_else(default_threads),
+        }
+    }
+
+    /// The folder transcripts go to, or `None` for beside each audio file.
+    pub fn output_dir(&self) -> Option<&Path> {
+        match &self.save_location {
+            SaveLocation::BesideAudio => None,
+            SaveLocation::Folder(folder) => Some(folder),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! SubRip subtitles: numbered cues with `HH:MM:SS,mmm --> HH:MM:SS,mmm` timings.
 
+use super::cue::cue_times;
 use super::timestamp::format_srt_time;
-use crate::transcript::{Segment, Transcript};
+use crate::transcript::Transcript;
 
 /// Renders every non-empty segment as a cue, numbered from 1, with a blank line after each.
 ///
@@ -31,19 +32,10 @@ pub fn to_srt(transcript: &Transcript) -> String {
     out
 }
 
-/// Clamps one segment's times so that `previous_start <= start <= end <= duration`.
-///
-/// A duration of 0 means unknown, and leaves the upper bound open.
-fn cue_times(segment: &Segment, previous_start: u64, duration_ms: u64) -> (u64, u64) {
-    let limit = if duration_ms == 0 { u64::MAX } else { duration_ms };
-    let start = segment.start_ms.max(previous_start).min(limit);
-    let end = segment.end_ms.min(limit).max(start);
-    (start, end)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcript::Segment;
 
     fn transcript(segments: &[(u64, u64, &str)], duration_ms: u64) -> Transcript {
         Transcript {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// whisper.cpp assumes English when no language is given, so the transcriber always passes
 /// one of these explicitly.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 #[serde(into = "String", try_from = "String")]
 pub enum Language {
     /// Let whisper detect the language from the first 30 seconds.
