@@ -298,6 +298,18 @@ impl JobManager {
     }
 }
 
+impl JobManager {
+    /// Adds a file written for job `id` outside the job, such as an export the user saved
+    /// elsewhere, to the job's outputs.
+    pub fn record_output(&self, id: JobId, path: PathBuf) -> Result<(), ManagerError> {
+        let mut state = self.shared.lock();
+        let job = state.job_mut(id).ok_or(ManagerError::NotFound(id))?;
+        job.add_output(path);
+        state.send_summary(id, Instant::now());
+        Ok(())
+    }
+}
+
 impl Drop for JobManager {
     fn drop(&mut self) {
         {

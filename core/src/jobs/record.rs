@@ -171,6 +171,12 @@ impl JobRecord {
         self.error = None;
     }
 
+    pub fn add_output(&mut self, path: PathBuf) {
+        if !self.outputs.contains(&path) {
+            self.outputs.push(path);
+        }
+    }
+
     pub fn transcript(&self) -> Option<&Transcript> {
         self.transcript.as_ref()
     }

@@ -54,7 +54,8 @@ pub struct JobSummary {
     /// Estimated milliseconds until the job ends, once transcription is under way.
     pub eta_ms: Option<u64>,
     pub segment_count: usize,
-    /// Files written, in the order of `formats`.
+    /// Files written: those of `formats` in that order, then any saved later with
+    /// [`super::JobManager::record_output`].
     pub outputs: Vec<PathBuf>,
     /// Formats the job writes when it finishes.
     pub formats: Vec<Format>,
