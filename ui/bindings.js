@@ -166,13 +166,13 @@ export const events = {
 	*		state: ActiveModelState,
 	*		message?: string | null,
 	*		none_installed: boolean,
-	*		default_model: string,
+	*		fetch_offer?: string | null,
 	*	}} ActiveModel_Deserialize
 	* @property {string} name
 	* @property {ActiveModelState} state
 	* @property {string | null} [message]
 	* @property {boolean} none_installed
-	* @property {string} default_model
+	* @property {string | null} [fetch_offer]
 	*
 	*  The active model as the page shows it.
 	*
@@ -181,13 +181,13 @@ export const events = {
 	*		state: ActiveModelState,
 	*		message: string | null,
 	*		none_installed: boolean,
-	*		default_model: string,
+	*		fetch_offer: string | null,
 	*	}} ActiveModel_Serialize
 	* @property {string} name
 	* @property {ActiveModelState} state
 	* @property {string | null} message
 	* @property {boolean} none_installed
-	* @property {string} default_model
+	* @property {string | null} fetch_offer
 	*
 	*  The error of a command, as the page receives it: `{ code, message }`.
 	*

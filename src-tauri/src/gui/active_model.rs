@@ -4,7 +4,7 @@
 use serde::Serialize;
 use specta::Type;
 use whisperrr_core::jobs::ModelStatus;
-use whisperrr_core::models::{ModelError, ModelStore, DEFAULT_MODEL};
+use whisperrr_core::models::{catalog, ModelError, ModelStore, DEFAULT_MODEL};
 
 /// State of the active model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
@@ -28,10 +28,11 @@ pub struct ActiveModel {
     pub state: ActiveModelState,
     /// Why the model is missing or failed, for the user.
     pub message: Option<String>,
-    /// True when no model at all is installed, so the page offers to fetch the default.
+    /// True when no model at all is installed.
     pub none_installed: bool,
-    /// The model the page offers to fetch.
-    pub default_model: String,
+    /// The model the page offers to fetch: the active one when it is a catalog model that
+    /// is not installed, else the default model when none is installed.
+    pub fetch_offer: Option<String>,
 }
 
 /// Describes the model `setting` names, given what the job thread reports about the model
@@ -50,7 +51,15 @@ pub fn describe(setting: &str, store: &ModelStore, loaded: &ModelStatus) -> Acti
         },
     };
 
-    ActiveModel { name: setting.to_string(), state, message, none_installed, default_model: DEFAULT_MODEL.to_string() }
+    let fetch_offer = if state == ActiveModelState::Missing && catalog::find(setting).is_some() {
+        Some(setting.to_string())
+    } else if none_installed {
+        Some(DEFAULT_MODEL.to_string())
+    } else {
+        None
+    };
+
+    ActiveModel { name: setting.to_string(), state, message, none_installed, fetch_offer }
 }
 
 /// The window's wording for a model that cannot be used: the command-line remedy in
@@ -92,6 +101,17 @@ mod tests {
         assert_eq!(model.state, ActiveModelState::Missing);
         assert!(model.message.unwrap().contains("Models page"));
         assert!(!model.none_installed);
+        assert_eq!(model.fetch_offer.as_deref(), Some("base"));
+    }
+
+    #[test]
+    fn missing_file_outside_catalog_offers_nothing_while_models_exist() {
+        let (_dir, store, _) = store_with_tiny();
+
+        let model = describe("/gone/ggml-custom.bin", &store, &ModelStatus::Unloaded);
+
+        assert_eq!(model.state, ActiveModelState::Missing);
+        assert_eq!(model.fetch_offer, None);
     }
 
     #[test]
@@ -99,10 +119,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ModelStore::new(dir.path().join("models"), dir.path().join("cache"));
 
-        let model = describe("base", &store, &ModelStatus::Unloaded);
+        let model = describe("/gone/ggml-custom.bin", &store, &ModelStatus::Unloaded);
 
         assert!(model.none_installed);
-        assert_eq!(model.default_model, "base");
+        assert_eq!(model.fetch_offer.as_deref(), Some("base"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+mod index_server;
 mod processes;
 mod webdriver;
 
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+pub use index_server::IndexServer;
 pub use processes::run_tool;
 use processes::{free_port, start_webdriver, start_xvfb, Guarded};
 use webdriver::Session;
@@ -27,13 +29,15 @@ pub struct Setup {
     pub install_model: bool,
     /// The text of `settings.json`, if any.
     pub settings: Option<String>,
+    /// More environment variables for the app, such as `GTK_THEME`.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for Setup {
     /// The test model installed and chosen, English, one whisper thread.
     fn default() -> Self {
         let settings = json!({ "model": "tiny.en", "language": "en", "threads": 1 }).to_string();
-        Self { install_model: true, settings: Some(settings) }
+        Self { install_model: true, settings: Some(settings), env: Vec::new() }
     }
 }
 
@@ -73,13 +77,14 @@ impl TestWindow {
             ("XDG_RUNTIME_DIR", root.path()),
             ("TMPDIR", &root.path().join("tmp")),
         ];
-        let extra = [
+        let mut extra = vec![
             ("DISPLAY", display.as_str()),
             ("TAURI_WEBVIEW_AUTOMATION", "true"),
             // No accessibility bus runs here; without this GTK waits for one at start.
             ("NO_AT_BRIDGE", "1"),
             ("RUST_LOG", "info,whisper_rs=warn,symphonia=warn"),
         ];
+        extra.extend(setup.env.iter().map(|(name, value)| (*name, value.as_str())));
         let driver = start_webdriver(port, &envs, &extra, &root.path().join("webdriver.log"));
 
         let session = Session::start(port, env!("CARGO_BIN_EXE_whisperrr")).unwrap_or_else(|error| {
@@ -98,6 +103,14 @@ impl TestWindow {
 
     pub fn config_dir(&self) -> PathBuf {
         self.root.path().join("home/config/whisperrr")
+    }
+
+    pub fn models_dir(&self) -> PathBuf {
+        self.root.path().join("home/data/whisperrr/models")
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.path().join("home/cache/whisperrr")
     }
 
     /// Copies fixture clip `name` into `folder` (created if needed) under `as_name`.

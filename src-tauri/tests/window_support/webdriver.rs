@@ -56,12 +56,22 @@ impl Session {
         self.post("/execute/async", json!({ "script": script, "args": args }))
     }
 
-    /// Clicks the element `selector` finds first, as a user would.
+    /// Clicks the element `selector` finds first, as a user would. The page redraws some
+    /// lists from events, so an element replaced between finding and clicking it is found
+    /// again, a few times at most.
     pub fn click(&self, selector: &str) -> Result<(), String> {
-        let found = self.post("/element", json!({ "using": "css selector", "value": selector }))?;
-        let element = found[ELEMENT_KEY].as_str().ok_or_else(|| format!("no element for '{selector}': {found}"))?;
-        self.post(&format!("/element/{element}/click"), json!({}))?;
-        Ok(())
+        let mut attempts = 0;
+        loop {
+            let found = self.post("/element", json!({ "using": "css selector", "value": selector }))?;
+            let element = found[ELEMENT_KEY].as_str().ok_or_else(|| format!("no element for '{selector}': {found}"))?;
+            match self.post(&format!("/element/{element}/click"), json!({})) {
+                Err(error) if error.contains("stale element reference") && attempts < 5 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                result => return result.map(|_| ()),
+            }
+        }
     }
 
     pub fn refresh(&self) -> Result<(), String> {
