@@ -248,6 +248,7 @@ fn unwritable_folder_keeps_transcript_for_saving_elsewhere() {
     assert!(error.contains("cannot write to folder"), "{error}");
     assert!(error.contains("locked"), "{error}");
     assert!(unsaved.outputs.is_empty());
+    assert_eq!(unsaved.percent, 100.0);
     assert_eq!(names_in(&locked), ["jfk.wav"]);
     assert!(!harness.manager().transcript(id).unwrap().segments.is_empty());
     assert!(harness.manager().remove_finished().is_empty(), "an unsaved job must survive clearing");

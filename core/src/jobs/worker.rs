@@ -14,8 +14,34 @@ use super::snapshot::{JobStatus, ModelStatus};
 use crate::cancel::CancelToken;
 use crate::job::{self, JobId, JobRequest};
 
+/// How much lower than the rest of the app the job thread is scheduled, in nice steps.
+/// Decoding and whisper can use every core they get; running them below the window keeps
+/// it responsive while a job runs, and costs a job nothing when the cores are otherwise idle.
+const JOB_NICE_INCREMENT: i32 = 5;
+
 pub(super) fn spawn(shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
-    thread::Builder::new().name("jobs".into()).spawn(move || run(&shared))
+    thread::Builder::new().name("jobs".into()).spawn(move || {
+        lower_thread_priority();
+        run(&shared)
+    })
+}
+
+/// Lowers the scheduling priority of the calling thread. Threads it starts later, such as
+/// whisper's workers, inherit the lower priority.
+fn lower_thread_priority() {
+    // On Linux the nice value belongs to each thread, and nice(2) changes the caller's only.
+    #[cfg(target_os = "linux")]
+    {
+        // nice(2) may return -1 as a valid new value, so failure shows only in errno.
+        // SAFETY: these calls take integers and write only this thread's errno.
+        let failed = unsafe {
+            *libc::__errno_location() = 0;
+            libc::nice(JOB_NICE_INCREMENT) == -1 && *libc::__errno_location() != 0
+        };
+        if failed {
+            tracing::warn!(error = %io::Error::last_os_error(), "cannot lower the job thread's priority");
+        }
+    }
 }
 
 enum Task {

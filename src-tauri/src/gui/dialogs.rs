@@ -46,7 +46,12 @@ pub async fn pick_save_path(app: &AppHandle, input: &Path, format: Format) -> Op
     dialog.save_file().await.map(|file| file.path().to_path_buf())
 }
 
-/// Asks for a folder, with `title` naming what it is for.
-pub async fn pick_folder(app: &AppHandle, title: &str) -> Option<PathBuf> {
-    dialog(app, title).pick_folder().await.map(|folder| folder.path().to_path_buf())
+/// Asks for a folder, with `title` naming what it is for, starting in `start` when it
+/// exists (GTK otherwise opens its list of recent files).
+pub async fn pick_folder(app: &AppHandle, title: &str, start: Option<&Path>) -> Option<PathBuf> {
+    let mut dialog = dialog(app, title);
+    if let Some(start) = start.filter(|start| start.is_dir()) {
+        dialog = dialog.set_directory(start);
+    }
+    dialog.pick_folder().await.map(|folder| folder.path().to_path_buf())
 }

@@ -31,13 +31,16 @@ pub struct Setup {
     pub settings: Option<String>,
     /// More environment variables for the app, such as `GTK_THEME`.
     pub env: Vec<(&'static str, String)>,
+    /// Runs the app without the capability that lets root write to read-only folders, so
+    /// a test can show what happens when a folder is not writable.
+    pub honour_permissions: bool,
 }
 
 impl Default for Setup {
     /// The test model installed and chosen, English, one whisper thread.
     fn default() -> Self {
         let settings = json!({ "model": "tiny.en", "language": "en", "threads": 1 }).to_string();
-        Self { install_model: true, settings: Some(settings), env: Vec::new() }
+        Self { install_model: true, settings: Some(settings), env: Vec::new(), honour_permissions: false }
     }
 }
 
@@ -87,7 +90,12 @@ impl TestWindow {
         extra.extend(setup.env.iter().map(|(name, value)| (*name, value.as_str())));
         let driver = start_webdriver(port, &envs, &extra, &root.path().join("webdriver.log"));
 
-        let session = Session::start(port, env!("CARGO_BIN_EXE_whisperrr")).unwrap_or_else(|error| {
+        let binary = if setup.honour_permissions {
+            permission_honouring_launcher(root.path())
+        } else {
+            PathBuf::from(env!("CARGO_BIN_EXE_whisperrr"))
+        };
+        let session = Session::start(port, binary.to_str().unwrap()).unwrap_or_else(|error| {
             let log = fs::read_to_string(root.path().join("webdriver.log")).unwrap_or_default();
             panic!("cannot start the app under WebDriver: {error}\ndriver log:\n{log}")
         });
@@ -222,6 +230,24 @@ impl Drop for TestWindow {
 /// `target/e2e-artifacts`, beside the test binaries' scratch folder.
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("e2e-artifacts")
+}
+
+/// Writes a script that starts the app without CAP_DAC_OVERRIDE, which root has and which
+/// lets it write to any folder; for other users the app starts unchanged.
+fn permission_honouring_launcher(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+
+    let app = env!("CARGO_BIN_EXE_whisperrr");
+    let is_root = run_tool("id", "coreutils", &["-u"], "").trim() == "0";
+    let command = if is_root {
+        format!("exec setpriv --bounding-set=-dac_override -- '{app}' \"$@\"")
+    } else {
+        format!("exec '{app}' \"$@\"")
+    };
+    let path = dir.join("whisperrr-without-override");
+    fs::write(&path, format!("#!/bin/sh\n{command}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
 }
 
 fn prepare_home(data: &Path, config: &Path, setup: &Setup) {

@@ -109,8 +109,16 @@ pub async fn save_transcript_as(
 /// closed without choosing.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_unsaved_job(app: AppHandle, id: JobId) -> Result<Option<Vec<PathBuf>>, CommandError> {
-    let Some(folder) = dialogs::pick_folder(&app, "Choose a folder for the transcript").await else {
+pub async fn save_unsaved_job(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: JobId,
+) -> Result<Option<Vec<PathBuf>>, CommandError> {
+    // The dialog starts in the audio's folder, which could not be written, so the user
+    // sees where the file is and picks another folder from there.
+    let input = state.jobs.job(id).map(|job| job.summary.input);
+    let start = input.as_deref().and_then(std::path::Path::parent);
+    let Some(folder) = dialogs::pick_folder(&app, "Choose a folder for the transcript", start).await else {
         return Ok(None);
     };
 

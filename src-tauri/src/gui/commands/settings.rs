@@ -71,7 +71,9 @@ pub fn update_settings(
 #[tauri::command]
 #[specta::specta]
 pub async fn choose_output_folder(app: AppHandle, state: State<'_, AppState>) -> Result<Option<PathBuf>, CommandError> {
-    let folder = dialogs::pick_folder(&app, "Choose the folder for transcripts").await;
+    let current = state.settings.get().output_dir().map(PathBuf::from);
+    let start = current.or_else(|| std::env::var_os("HOME").map(PathBuf::from));
+    let folder = dialogs::pick_folder(&app, "Choose the folder for transcripts", start.as_deref()).await;
     if let Some(folder) = &folder {
         state.allowed.allow(folder.clone());
     }
