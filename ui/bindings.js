@@ -6,7 +6,7 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	/**
-	 *  Every job, with its segments so far, for a page that has just loaded.
+	 *  Returns every job, with its segments so far, for a page that has just loaded.
 	 * @returns {Promise<JobSnapshot_Serialize[]>}
 	 */
 	listJobs: () => __TAURI_INVOKE("list_jobs"),
@@ -79,12 +79,12 @@ export const commands = {
 	 */
 	chooseOutputFolder: () => typedError(__TAURI_INVOKE("choose_output_folder")),
 	/**
-	 *  The catalog, in its order, then installed files outside it, by name.
-	 * @returns {Promise<ModelsView_Serialize>}
+	 *  Lists the catalog, in its order, then installed files outside it, by name.
+	 * @returns {Promise<{ status: "ok"; data: ModelsView_Serialize } | { status: "error"; error: CommandError }>}
 	 */
-	listModels: () => __TAURI_INVOKE("list_models"),
-	/** @returns {Promise<ActiveModel_Serialize>} */
-	getActiveModel: () => __TAURI_INVOKE("get_active_model"),
+	listModels: () => typedError(__TAURI_INVOKE("list_models")),
+	/** @returns {Promise<{ status: "ok"; data: ActiveModel_Serialize } | { status: "error"; error: CommandError }>} */
+	getActiveModel: () => typedError(__TAURI_INVOKE("get_active_model")),
 	/**
 	 *  Starts downloading catalog model `name`; progress and the end arrive as events.
 	 * @param {string} name
@@ -198,8 +198,8 @@ export const events = {
 	* @property {ErrorCode} code
 	* @property {string} message
 	*
-	*  What kind of problem a command hit, so the page can react to it (offer to fetch a
-	*  model, say) without parsing the message.
+	*  The kind of problem a command hit, so the page can react to it (offer to fetch a model,
+	*  say) without parsing the message.
 	*
 	* @typedef {"not_found" | "invalid_input" | "not_allowed" | "model_missing" | "busy" | "save_failed" | "desktop" | "internal"} ErrorCode
 	* @property {"not_found"} not_found

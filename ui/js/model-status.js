@@ -5,6 +5,8 @@ import { commands, events, unwrap } from "./api.js";
 import { formatBytes } from "./format.js";
 import { showCommandError, showNotice } from "./notices.js";
 
+const STEP_LABELS = { downloading: "Downloading", converting: "Converting the model", verifying: "Checking the model" };
+
 const STATE_LABELS = {
   missing: "missing",
   installed: "not loaded yet",
@@ -57,7 +59,7 @@ function renderFetchProgress(progress) {
     step.textContent = `Downloading ${formatBytes(progress.done_bytes)} of ${formatBytes(progress.total_bytes)}`;
   } else {
     bar.removeAttribute("value");
-    step.textContent = progress.step === "converting" ? "Converting the model" : progress.step === "verifying" ? "Checking the model" : "Downloading";
+    step.textContent = STEP_LABELS[progress.step];
   }
 }
 
@@ -107,7 +109,7 @@ export async function initModelStatus() {
     }
   });
 
-  const view = await commands.listModels();
+  const view = await unwrap(commands.listModels());
   renderActive(view.active);
   for (const progress of view.fetches) renderFetchProgress(progress);
 }

@@ -6,6 +6,8 @@ import { formatBytes } from "./format.js";
 import { onModelsChanged } from "./model-status.js";
 import { showCommandError } from "./notices.js";
 
+const STEP_LABELS = { downloading: "Downloading", converting: "Converting", verifying: "Checking" };
+
 /** Latest download progress by model name. */
 const progressByModel = new Map();
 
@@ -23,11 +25,12 @@ function statusCell(model) {
       bar.value = (100 * progress.done_bytes) / progress.total_bytes;
       label = `${formatBytes(progress.done_bytes)} of ${formatBytes(progress.total_bytes)}`;
     } else if (progress) {
-      label = progress.step === "converting" ? "Converting" : progress.step === "verifying" ? "Checking" : "Downloading";
+      label = STEP_LABELS[progress.step];
     }
     return el("td", {}, [bar, " ", el("span", { text: label })]);
   }
-  const text = model.installed_path ? (model.active ? "Installed, in use" : "Installed") : "Not installed";
+  let text = "Not installed";
+  if (model.installed_path) text = model.active ? "Installed, in use" : "Installed";
   return el("td", { text });
 }
 
@@ -58,7 +61,7 @@ function action(label, accessibleName, call, failure) {
 }
 
 export async function renderModels() {
-  const view = await commands.listModels();
+  const view = await unwrap(commands.listModels());
   for (const progress of view.fetches) progressByModel.set(progress.name, progress);
 
   const rows = view.models.map((model) =>

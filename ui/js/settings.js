@@ -21,7 +21,7 @@ function setStatus(kind, text) {
 }
 
 async function renderModelChoices() {
-  const view = await commands.listModels();
+  const view = await unwrap(commands.listModels());
   const select = document.getElementById("setting-model");
   const options = view.models.map((model) =>
     el("option", { value: model.name, text: model.installed_path ? model.name : `${model.name} (not installed)` }),

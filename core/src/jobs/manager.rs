@@ -18,7 +18,7 @@ use crate::save::SaveError;
 use crate::transcribe::TranscribeOptions;
 use crate::transcript::Transcript;
 
-/// How one job transcribes and saves, fixed when it is added.
+/// The settings one job transcribes and saves with, fixed when it is added.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobConfig {
     /// The ggml model file. Jobs naming the same file share one loaded model.
@@ -194,8 +194,10 @@ impl JobManager {
         self.shared.lock().model.clone()
     }
 
-    /// Cancels job `id`: a queued job ends at once, a running one within about 50 ms, and
-    /// neither writes files. An ended job is left as it is.
+    /// Cancels job `id`, and neither a queued nor a running job writes files after it. A
+    /// queued job ends at once. A running one ends within about 50 ms once decoding or
+    /// whisper runs, but a model being loaded for it finishes loading first. An ended job
+    /// is left as it is.
     pub fn cancel(&self, id: JobId) -> Result<(), ManagerError> {
         self.shared.lock().cancel(id, Instant::now())
     }
@@ -238,7 +240,7 @@ impl JobManager {
         removed
     }
 
-    /// Every job, in the order added, with its segments so far.
+    /// Returns every job, in the order added, with its segments so far.
     pub fn snapshot(&self) -> Vec<JobSnapshot> {
         let now = Instant::now();
         self.shared.lock().jobs.iter().map(|job| job.snapshot(now)).collect()
@@ -258,7 +260,7 @@ impl JobManager {
         self.shared.lock().jobs.iter().any(|job| !job.status.is_done() && job.input == input)
     }
 
-    /// The whole transcript of a finished or unsaved job.
+    /// Returns the whole transcript of a finished or unsaved job.
     pub fn transcript(&self, id: JobId) -> Result<Transcript, ManagerError> {
         let state = self.shared.lock();
         let job = state.job(id).ok_or(ManagerError::NotFound(id))?;

@@ -14,7 +14,7 @@ use crate::transcript::{Segment, Transcript};
 /// flood the observer.
 const PROGRESS_REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
-/// What an event did to a job, and so what the observer needs to hear.
+/// The effect of one event on a job, which decides the update the observer is sent.
 pub(super) enum Change {
     /// Nothing worth reporting (progress within the report interval).
     None,

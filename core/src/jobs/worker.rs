@@ -14,9 +14,9 @@ use super::snapshot::{JobStatus, ModelStatus};
 use crate::cancel::CancelToken;
 use crate::job::{self, JobId, JobRequest};
 
-/// How much lower than the rest of the app the job thread is scheduled, in nice steps.
-/// Decoding and whisper can use every core they get; running them below the window keeps
-/// it responsive while a job runs, and costs a job nothing when the cores are otherwise idle.
+/// Nice steps by which the job thread is scheduled below the rest of the app. Decoding and
+/// whisper use every core they get, so running them below the window keeps it responsive
+/// while a job runs. When the cores are otherwise idle, a job loses nothing by it.
 const JOB_NICE_INCREMENT: i32 = 5;
 
 pub(super) fn spawn(shared: Arc<Shared>) -> io::Result<JoinHandle<()>> {
@@ -49,7 +49,7 @@ enum Task {
     RunJob(StartedJob),
 }
 
-/// What the job thread needs from a job it has just marked running.
+/// The parts of a job that the job thread needs once it has marked the job running.
 struct StartedJob {
     id: JobId,
     input: PathBuf,

@@ -1,4 +1,4 @@
-//! What the window shows about the model transcriptions use: its name and whether it is
+//! The window's view of the model that transcriptions use: its name and whether it is
 //! missing, loading or ready.
 
 use serde::Serialize;
@@ -26,7 +26,7 @@ pub struct ActiveModel {
     /// The model setting: a catalog name such as `base`, or a path to a ggml file.
     pub name: String,
     pub state: ActiveModelState,
-    /// Why the model is missing or failed, for the user.
+    /// The reason the model is missing or failed, for the user.
     pub message: Option<String>,
     /// True when no model at all is installed.
     pub none_installed: bool,
@@ -62,8 +62,8 @@ pub fn describe(setting: &str, store: &ModelStore, loaded: &ModelStatus) -> Acti
     ActiveModel { name: setting.to_string(), state, message, none_installed, fetch_offer }
 }
 
-/// The window's wording for a model that cannot be used: the command-line remedy in
-/// [`ModelError::NotInstalled`] does not apply here.
+/// Returns the window's wording for a model that cannot be used, because the command-line
+/// remedy in [`ModelError::NotInstalled`] does not apply here.
 fn missing_message(setting: &str, error: &ModelError) -> String {
     match error {
         ModelError::NotInstalled { name, .. } => {
@@ -80,8 +80,8 @@ mod tests {
 
     use super::*;
 
-    /// A store with `ggml-tiny.en.bin` installed: a file that starts with the ggml magic,
-    /// which is all `resolve` checks.
+    /// Returns a store with `ggml-tiny.en.bin` installed: a file that starts with the ggml
+    /// magic, which is all `resolve` checks.
     fn store_with_tiny() -> (tempfile::TempDir, ModelStore, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let models = dir.path().join("models");
@@ -105,7 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_file_outside_catalog_offers_nothing_while_models_exist() {
+    fn missing_file_outside_catalog_offers_nothing() {
         let (_dir, store, _) = store_with_tiny();
 
         let model = describe("/gone/ggml-custom.bin", &store, &ModelStatus::Unloaded);

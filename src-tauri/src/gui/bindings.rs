@@ -44,7 +44,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             ModelFetchEnded,
         ])
         // Every 64-bit integer crossing to the page is a count of milliseconds, bytes,
-        // segments or jobs, far below 2^53, so a JavaScript number holds it exactly.
+        // segments or jobs, far below 2^53, so a JavaScript number represents it exactly.
         .dangerously_cast_bigints_to_number()
 }
 

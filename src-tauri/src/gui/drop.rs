@@ -20,7 +20,7 @@ pub fn on_native_drop(app: &AppHandle, paths: Vec<PathBuf>) {
     });
 }
 
-/// Expands, checks and queues `paths`, tells the page what happened, and returns the same
+/// Expands, checks and queues `paths`, sends the page the outcome, and returns the same
 /// report. Blocks while the files are probed.
 pub fn add_inputs(app: &AppHandle, paths: Vec<PathBuf>) -> InputsChecked {
     let state = app.state::<AppState>();

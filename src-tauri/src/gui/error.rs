@@ -7,8 +7,8 @@ use whisperrr_core::jobs::ManagerError;
 use whisperrr_core::models::ModelError;
 use whisperrr_core::save::SaveError;
 
-/// What kind of problem a command hit, so the page can react to it (offer to fetch a
-/// model, say) without parsing the message.
+/// The kind of problem a command hit, so the page can react to it (offer to fetch a model,
+/// say) without parsing the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

@@ -75,7 +75,7 @@ pub enum FetchStep {
 pub struct ModelFetchEnded {
     pub name: String,
     pub outcome: FetchOutcome,
-    /// Why it failed, for the user.
+    /// The reason it failed, for the user.
     pub message: Option<String>,
 }
 

@@ -72,7 +72,7 @@ impl Fetches {
         Ok(())
     }
 
-    /// The latest progress of each download, for a page that has just loaded.
+    /// Returns the latest progress of each download, for a page that has just loaded.
     pub fn progress(&self) -> Vec<ModelFetchProgress> {
         self.lock().values().filter_map(|fetch| fetch.latest.clone()).collect()
     }

@@ -1,7 +1,8 @@
 //! The desktop window: a Tauri 2 shell around the core's job manager.
 //!
-//! The page (`ui/`) holds no state of its own that matters: jobs, settings and models live
-//! here in Rust, the page asks for them when it loads and follows changes through events.
+//! The page (`ui/`) keeps no state of its own that matters. Jobs, settings and models live
+//! here in Rust, and the page requests them when it loads and follows changes through
+//! events.
 //! Files enter through [`drop::add_inputs`], whether dropped on the window, chosen with
 //! "Open files…", or sent by the automation-only command the end-to-end tests use.
 

@@ -57,7 +57,7 @@ impl AppState {
         }
     }
 
-    /// How a job added now transcribes and saves, from the current settings.
+    /// Returns the settings a job added now runs with, taken from the current settings.
     pub fn job_config(&self) -> Result<JobConfig, CommandError> {
         let settings: Settings = self.settings.get();
         let model = self.models.resolve(&settings.model).map_err(|_| {

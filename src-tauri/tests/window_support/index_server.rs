@@ -50,7 +50,7 @@ impl IndexServer {
 impl Drop for IndexServer {
     fn drop(&mut self) {
         self.stopped.store(true, Ordering::SeqCst);
-        // Wakes the accept loop so it sees the flag.
+        // A connection wakes the accept loop, which then reads the flag.
         let _ = TcpStream::connect(self.url.trim_start_matches("http://").trim_end_matches("/simple"));
     }
 }
@@ -62,7 +62,7 @@ fn wheels() -> impl Iterator<Item = &'static PinnedWheel> {
     })
 }
 
-/// The cached copy of `wheel`, which fetching the test models downloaded.
+/// Returns the cached copy of `wheel`, which fetching the test models downloaded.
 pub fn cached_wheel(wheel: &PinnedWheel) -> PathBuf {
     let path = whisperrr_testkit::cache_dir().unwrap().join("wheels").join(wheel.filename);
     assert!(

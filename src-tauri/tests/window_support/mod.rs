@@ -37,7 +37,8 @@ pub struct Setup {
 }
 
 impl Default for Setup {
-    /// The test model installed and chosen, English, one whisper thread.
+    /// Returns the usual setup: the test model installed and chosen, English, one whisper
+    /// thread.
     fn default() -> Self {
         let settings = json!({ "model": "tiny.en", "language": "en", "threads": 1 }).to_string();
         Self { install_model: true, settings: Some(settings), env: Vec::new(), honour_permissions: false }
@@ -104,7 +105,7 @@ impl TestWindow {
         window
     }
 
-    /// A folder for the test's input files.
+    /// Returns the folder for the test's input files.
     pub fn work(&self) -> PathBuf {
         self.root.path().join("work")
     }
@@ -232,8 +233,8 @@ pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("e2e-artifacts")
 }
 
-/// Writes a script that starts the app without CAP_DAC_OVERRIDE, which root has and which
-/// lets it write to any folder; for other users the app starts unchanged.
+/// Writes a script that starts the app without CAP_DAC_OVERRIDE, the capability that lets
+/// root write to any folder. For other users the script starts the app unchanged.
 fn permission_honouring_launcher(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
 

@@ -18,7 +18,8 @@ impl Drop for Guarded {
     }
 }
 
-/// Spawns `command`, turning a missing program into a message that says what to install.
+/// Spawns `command`, turning a missing program into a message that names the package to
+/// install.
 fn spawn(command: &mut Command, program: &str, package: &str) -> Child {
     match command.spawn() {
         Ok(child) => child,
@@ -50,14 +51,14 @@ pub fn start_xvfb() -> (Guarded, String) {
     (Guarded { child }, format!(":{number}"))
 }
 
-/// A TCP port on the loopback interface that was free a moment ago.
+/// Returns a TCP port on the loopback interface that was free a moment ago.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("can bind a loopback port");
     listener.local_addr().unwrap().port()
 }
 
 /// Starts WebKitWebDriver on `port` with `envs`, which the app it launches inherits, and
-/// waits until it answers.
+/// waits until it responds.
 pub fn start_webdriver(port: u16, envs: &[(&str, &Path)], extra_envs: &[(&str, &str)], log: &Path) -> Guarded {
     let log_file = std::fs::File::create(log).expect("can create the driver log");
     let mut command = Command::new("WebKitWebDriver");

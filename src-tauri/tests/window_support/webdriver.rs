@@ -104,7 +104,7 @@ fn request(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) ->
     Ok(parsed["value"].clone())
 }
 
-/// True once the WebKitWebDriver at `port` answers its status request.
+/// Returns true once the WebKitWebDriver at `port` responds to a status request.
 pub fn is_ready(port: u16) -> bool {
     let agent: ureq::Agent =
         ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(2))).build().into();

@@ -9,13 +9,14 @@ use whisperrr_core::job::JobId;
 use whisperrr_core::jobs::JobSnapshot;
 use whisperrr_core::save;
 
+use super::run_blocking;
 use crate::gui::dialogs;
 use crate::gui::drop::{self, require_automation};
 use crate::gui::error::{CommandError, ErrorCode};
 use crate::gui::events::InputsChecked;
 use crate::gui::state::AppState;
 
-/// Every job, with its segments so far, for a page that has just loaded.
+/// Returns every job, with its segments so far, for a page that has just loaded.
 #[tauri::command]
 #[specta::specta]
 pub fn list_jobs(state: State<'_, AppState>) -> Vec<JobSnapshot> {
@@ -152,11 +153,4 @@ fn reveal(path: &std::path::Path) -> Result<(), CommandError> {
         tracing::warn!(folder = %folder.display(), %error, "cannot open the folder");
         CommandError::new(ErrorCode::Desktop, format!("cannot open the folder '{}': {error}", folder.display()))
     })
-}
-
-/// Runs `work` on Tauri's blocking thread pool.
-pub async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, CommandError> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|error| CommandError::new(ErrorCode::Internal, format!("a background task failed: {error}")))
 }

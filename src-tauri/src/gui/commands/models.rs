@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use specta::Type;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use whisperrr_core::models::catalog::CATALOG;
 use whisperrr_core::transcribe::Language;
 
+use super::run_blocking;
 use crate::gui::active_model::ActiveModel;
 use crate::gui::error::{CommandError, ErrorCode};
 use crate::gui::events::ModelFetchProgress;
@@ -38,10 +39,14 @@ pub struct ModelsView {
     pub fetches: Vec<ModelFetchProgress>,
 }
 
-/// The catalog, in its order, then installed files outside it, by name.
+/// Lists the catalog, in its order, then installed files outside it, by name.
 #[tauri::command]
 #[specta::specta]
-pub fn list_models(state: State<'_, AppState>) -> ModelsView {
+pub async fn list_models(app: AppHandle) -> Result<ModelsView, CommandError> {
+    run_blocking(move || models_view(&app.state::<AppState>())).await
+}
+
+fn models_view(state: &AppState) -> ModelsView {
     let active_name = state.settings.get().model;
     let mut installed: BTreeMap<String, (PathBuf, u64)> =
         state.models.installed().into_iter().map(|model| (model.name, (model.path, model.size))).collect();
@@ -78,8 +83,8 @@ pub fn list_models(state: State<'_, AppState>) -> ModelsView {
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_active_model(state: State<'_, AppState>) -> ActiveModel {
-    state.active_model()
+pub async fn get_active_model(app: AppHandle) -> Result<ActiveModel, CommandError> {
+    run_blocking(move || app.state::<AppState>().active_model()).await
 }
 
 /// Starts downloading catalog model `name`; progress and the end arrive as events.
@@ -100,7 +105,12 @@ pub fn cancel_model_fetch(state: State<'_, AppState>, name: String) -> Result<()
 /// Makes `name` the model new jobs use, and starts loading it if it is installed.
 #[tauri::command]
 #[specta::specta]
-pub fn use_model(app: AppHandle, state: State<'_, AppState>, name: String) -> Result<ActiveModel, CommandError> {
+pub async fn use_model(app: AppHandle, name: String) -> Result<ActiveModel, CommandError> {
+    run_blocking(move || choose_model(&app, name)).await?
+}
+
+fn choose_model(app: &AppHandle, name: String) -> Result<ActiveModel, CommandError> {
+    let state = app.state::<AppState>();
     let known = CATALOG.iter().any(|model| model.name == name) || state.models.installed().iter().any(|m| m.name == name);
     if !known {
         return Err(CommandError::new(ErrorCode::NotFound, format!("there is no model named '{name}'")));
@@ -124,6 +134,6 @@ pub fn use_model(app: AppHandle, state: State<'_, AppState>, name: String) -> Re
     tracing::info!(model = %name, "active model changed");
 
     state.preload_active_model();
-    state.announce_active_model(&app);
+    state.announce_active_model(app);
     Ok(state.active_model())
 }

@@ -4,12 +4,13 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use specta::Type;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use whisperrr_core::export::Format;
 use whisperrr_core::models::catalog;
 use whisperrr_core::settings::{SaveLocation, Settings};
 use whisperrr_core::transcribe::{default_threads, whisper_languages, Language};
 
+use super::run_blocking;
 use crate::gui::dialogs;
 use crate::gui::error::{CommandError, ErrorCode};
 use crate::gui::state::AppState;
@@ -50,18 +51,19 @@ pub fn get_settings(state: State<'_, AppState>) -> SettingsView {
 /// settings as saved.
 #[tauri::command]
 #[specta::specta]
-pub fn update_settings(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    settings: Settings,
-) -> Result<SettingsView, CommandError> {
+pub async fn update_settings(app: AppHandle, settings: Settings) -> Result<SettingsView, CommandError> {
+    run_blocking(move || apply(&app, settings)).await?
+}
+
+fn apply(app: &AppHandle, settings: Settings) -> Result<SettingsView, CommandError> {
+    let state = app.state::<AppState>();
     let previous = state.settings.get();
     validate(&state, &previous, &settings)?;
 
     state.settings.replace(settings.clone()).map_err(|error| CommandError::new(ErrorCode::SaveFailed, error.to_string()))?;
     if settings.model != previous.model {
         state.preload_active_model();
-        state.announce_active_model(&app);
+        state.announce_active_model(app);
     }
     Ok(view(&state))
 }
