@@ -14,17 +14,18 @@
 //! # use whisperrr_core::jobs::{JobConfig, JobManager, JobUpdate};
 //! # use whisperrr_core::transcribe::TranscribeOptions;
 //! let (updates, received) = mpsc::channel::<JobUpdate>();
-//! let manager = JobManager::start(updates);
+//! let manager = JobManager::start(updates)?;
 //! let config = JobConfig {
 //!     model: "ggml-base.bin".into(),
 //!     options: TranscribeOptions::default(),
 //!     formats: vec![whisperrr_core::export::Format::Txt],
 //!     output_dir: None,
 //! };
-//! let id = manager.add("talk.mp3".into(), config);
+//! manager.add("talk.mp3".into(), config);
 //! for update in received {
 //!     println!("{update:?}");
 //! }
+//! # Ok::<(), std::io::Error>(())
 //! ```
 //!
 //! [`collect_inputs`] turns dropped files and folders into the inputs worth adding.
