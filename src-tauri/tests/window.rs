@@ -68,7 +68,7 @@ fn jfk_dropped_transcribed_and_saved() {
     assert!(window.page_text().contains("tiny.en"));
 
     window.record_progress();
-    let report = window.drop_paths(&[input.clone()]);
+    let report = window.drop_paths(std::slice::from_ref(&input));
     let ids = job_ids(&report);
     assert_eq!(ids.len(), 1, "{report}");
     assert_eq!(report["rejected"], json!([]));
@@ -85,6 +85,14 @@ fn jfk_dropped_transcribed_and_saved() {
     assert_eq!(shown, json!([txt.to_str().unwrap(), srt.to_str().unwrap()]));
     window.wait_until("the queue to be idle", QUEUE_IDLE);
     assert_eq!(window.js("return document.querySelector('.job-name').textContent"), json!("jfk.wav"));
+
+    // The app opens only paths it was given or wrote.
+    let refused = window.session.execute_async(
+        "const done = arguments[arguments.length - 1];
+        window.__TAURI__.core.invoke('show_in_folder', { path: '/etc/passwd' }).then(() => done(null), (error) => done(error));",
+        json!([]),
+    );
+    assert_eq!(refused.unwrap()["code"], json!("not_allowed"));
 
     let unnamed = window.js(
         "return [...document.querySelectorAll('button, select, input, progress')]

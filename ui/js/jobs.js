@@ -43,7 +43,8 @@ class JobView {
     this.warningsElement = el("ul", { className: "job-warnings", hidden: true });
     this.outputsElement = el("div", { className: "job-outputs", hidden: true });
     this.actionsElement = el("div", { className: "job-actions" });
-    this.segmentList = el("ol", { className: "segments", "aria-label": `Transcript of ${name}` });
+    // Focusable, so keyboard users can scroll a long transcript.
+    this.segmentList = el("ol", { className: "segments", "aria-label": `Transcript of ${name}`, tabindex: 0 });
     this.transcriptSummary = el("summary", { text: "Transcript" });
     this.transcript = el("details", { className: "job-transcript", open: true }, [
       this.transcriptSummary,

@@ -87,8 +87,8 @@ fn file_already_queued_rejected() {
     fs::copy(clip("asterisk_en_long_8k.wav"), &long).unwrap();
     let (jobs, _updates) = manager();
 
-    let first = check_and_queue(&jobs, Ok(config()), &[long.clone()]);
-    let second = check_and_queue(&jobs, Ok(config()), &[long.clone()]);
+    let first = check_and_queue(&jobs, Ok(config()), std::slice::from_ref(&long));
+    let second = check_and_queue(&jobs, Ok(config()), std::slice::from_ref(&long));
     jobs.cancel_all();
 
     assert_eq!(first.added.len(), 1);
@@ -105,7 +105,7 @@ fn non_utf8_name_rejected_with_reason() {
     fs::copy(clip("goforward.wav"), &path).unwrap();
     let (jobs, _updates) = manager();
 
-    let report = check_and_queue(&jobs, Ok(config()), &[path.clone()]);
+    let report = check_and_queue(&jobs, Ok(config()), std::slice::from_ref(&path));
 
     assert!(report.added.is_empty());
     assert_eq!(report.rejected[0].path, path);
