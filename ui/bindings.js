@@ -337,6 +337,7 @@ export const events = {
 	*
 	* @typedef {{
 	*		id: JobId,
+	*		revision: number,
 	*		input: string,
 	*		file_name: string,
 	*		status: JobStatus,
@@ -353,6 +354,7 @@ export const events = {
 	*		warnings: string[],
 	*	}} JobSummary_Deserialize
 	* @property {JobId} id
+	* @property {number} revision
 	* @property {string} input
 	* @property {string} file_name
 	* @property {JobStatus} status
@@ -372,6 +374,7 @@ export const events = {
 	*
 	* @typedef {{
 	*		id: JobId,
+	*		revision: number,
 	*		input: string,
 	*		file_name: string,
 	*		status: JobStatus,
@@ -388,6 +391,7 @@ export const events = {
 	*		warnings: string[],
 	*	}} JobSummary_Serialize
 	* @property {JobId} id
+	* @property {number} revision
 	* @property {string} input
 	* @property {string} file_name
 	* @property {JobStatus} status

@@ -114,6 +114,11 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The revision of job `id` in a fresh snapshot.
+fn all_revision(harness: &Harness, id: JobId) -> u64 {
+    harness.manager().job(id).unwrap().summary.revision
+}
+
 fn is_model_loading(update: &JobUpdate) -> bool {
     matches!(update, JobUpdate::Model(ModelStatus::Loading { .. }))
 }
@@ -151,6 +156,9 @@ fn jobs_run_in_order_with_one_model_load() {
     assert!(wer <= 0.10, "WER {wer:.3}: {final_text:?}");
 
     // Progress only rises and ends at 100; the summary has what the window shows.
+    let revisions: Vec<u64> = harness.summaries(first_id).iter().map(|s| s.revision).collect();
+    assert!(revisions.windows(2).all(|pair| pair[0] < pair[1]), "{revisions:?}");
+    assert_eq!(all_revision(&harness, first_id), *revisions.last().unwrap());
     let percents: Vec<f32> = harness.summaries(first_id).iter().map(|s| s.percent).collect();
     assert!(percents.windows(2).all(|pair| pair[0] <= pair[1]), "{percents:?}");
     assert!(percents.iter().any(|&p| p > 0.0 && p < 100.0), "{percents:?}");

@@ -220,6 +220,7 @@ fn three_files_two_transcripts_one_error() {
     assert!(wer <= 0.3, "M4A word error rate {wer:.2}: {talk_text}");
     assert_progress_moved(&window, ids[0]);
     assert_progress_moved(&window, ids[1]);
+    assert_eq!(window.js("return document.getElementById('model-status').dataset.state"), json!("ready"));
     assert_eq!(
         names_in(&folder),
         ["broken.mp3", "jfk.mp3", "jfk.srt", "jfk.txt", "talk b.m4a", "talk b.srt", "talk b.txt"]

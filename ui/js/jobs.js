@@ -159,8 +159,9 @@ class JobView {
     this.transcriptSummary.textContent = count === 0 ? "Transcript (no text yet)" : `Transcript (${count} segment${count === 1 ? "" : "s"})`;
   }
 
-  /** Replaces every segment, as after a reload. */
+  /** Replaces every segment, as after a reload, unless events already brought more. */
   setSegments(segments) {
+    if (segments.length < this.segments.length) return;
     this.segments = [];
     this.segmentList.replaceChildren();
     for (const segment of segments) this.appendSegment(segment);
@@ -254,6 +255,9 @@ function upsert(summary) {
     view = new JobView(summary);
     jobs.set(summary.id, view);
     insertInOrder(view);
+  } else if (summary.revision < view.summary.revision) {
+    // A snapshot requested before this job's latest event arrived after it.
+    return view;
   }
   view.update(summary);
   renderQueueState();

@@ -76,9 +76,13 @@ function reportFetchEnd(ended) {
   if (ended.outcome === "installed") showNotice("info", `The model ${ended.name} is installed`);
 }
 
+/** Counts model events, so an older answer to the first request cannot overwrite them. */
+let modelEventsSeen = 0;
+
 export async function initModelStatus() {
   await Promise.all([
     events.activeModelChanged.listen((event) => {
+      modelEventsSeen += 1;
       renderActive(event.payload.model);
       notifyListeners();
     }),
@@ -109,7 +113,8 @@ export async function initModelStatus() {
     }
   });
 
+  const eventsBefore = modelEventsSeen;
   const view = await unwrap(commands.listModels());
-  renderActive(view.active);
+  if (modelEventsSeen === eventsBefore) renderActive(view.active);
   for (const progress of view.fetches) renderFetchProgress(progress);
 }

@@ -71,6 +71,8 @@ pub(super) struct State {
     /// A model to load before the next job, so the first job does not wait for it.
     pub preload: Option<PathBuf>,
     pub shutdown: bool,
+    /// The revision given to the latest summary sent, counted across all jobs.
+    revision: u64,
     /// Sending while the state is locked keeps updates in the order the changes happened.
     updates: Option<Sender<JobUpdate>>,
 }
@@ -98,11 +100,16 @@ impl State {
         self.jobs.iter().find(|job| job.id == id)
     }
 
-    /// Sends the current summary of job `id`, if it is still listed.
-    pub fn send_summary(&self, id: JobId, now: Instant) {
-        if let Some(job) = self.job(id) {
-            self.send(JobUpdate::Changed(job.summary(now)));
-        }
+    /// Sends the current summary of job `id` under a new revision, if it is still listed.
+    pub fn send_summary(&mut self, id: JobId, now: Instant) {
+        let revision = self.revision + 1;
+        let Some(job) = self.job_mut(id) else {
+            return;
+        };
+        job.revision = revision;
+        let summary = job.summary(now);
+        self.revision = revision;
+        self.send(JobUpdate::Changed(summary));
     }
 
     pub fn set_model_status(&mut self, status: ModelStatus) {
@@ -148,6 +155,7 @@ impl JobManager {
                 model: ModelStatus::Unloaded,
                 preload: None,
                 shutdown: false,
+                revision: 0,
                 updates: Some(updates),
             }),
             wake: Condvar::new(),

@@ -28,6 +28,8 @@ pub(super) struct JobRecord {
     pub config: JobConfig,
     pub status: JobStatus,
     pub cancel: CancelToken,
+    /// The revision of the latest summary sent for this job.
+    pub revision: u64,
     phase: Option<Phase>,
     percent: f32,
     duration_ms: Option<u64>,
@@ -52,6 +54,7 @@ impl JobRecord {
             config,
             status: JobStatus::Queued,
             cancel: CancelToken::new(),
+            revision: 0,
             phase: None,
             percent: 0.0,
             duration_ms,
@@ -186,6 +189,7 @@ impl JobRecord {
         let elapsed = self.started.map(|started| self.ended.unwrap_or(now).saturating_duration_since(started));
         JobSummary {
             id: self.id,
+            revision: self.revision,
             input: self.input.clone(),
             file_name: self
                 .input

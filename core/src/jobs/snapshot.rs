@@ -37,6 +37,9 @@ impl JobStatus {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct JobSummary {
     pub id: JobId,
+    /// Rises with every change sent for any job, so a receiver can tell which of two
+    /// summaries of a job is newer, such as an event and a snapshot that crossed it.
+    pub revision: u64,
     /// The file as added, exactly as given.
     pub input: PathBuf,
     /// The last component of `input`, for display.

@@ -52,6 +52,7 @@ mod tests {
         JobSnapshot {
             summary: JobSummary {
                 id: JobId(1),
+                revision: 1,
                 input: input.into(),
                 file_name: String::new(),
                 status: JobStatus::Finished,
