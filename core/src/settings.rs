@@ -67,7 +67,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The options a transcription with these settings uses.
+    /// Returns the options a transcription with these settings uses.
     pub fn transcribe_options(&self) -> TranscribeOptions {
         TranscribeOptions {
             language: self.language.clone(),
@@ -76,7 +76,7 @@ impl Settings {
         }
     }
 
-    /// The folder transcripts go to, or `None` for beside each audio file.
+    /// Returns the folder transcripts go to, or `None` for beside each audio file.
     pub fn output_dir(&self) -> Option<&Path> {
         match &self.save_location {
             SaveLocation::BesideAudio => None,
