@@ -20,6 +20,7 @@ use crate::transcript::{Segment, Transcript};
 
 /// Identifies a job in logs and events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct JobId(pub u64);
 
 impl fmt::Display for JobId {
@@ -41,6 +42,7 @@ pub struct JobRequest {
 
 /// The step a job is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Decoding,

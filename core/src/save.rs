@@ -167,6 +167,21 @@ pub fn move_no_clobber(from: &Path, location: &OutputLocation, extension: &str) 
     Err(SaveError::NoFreeName { first: location.numbered_path(0, extension) })
 }
 
+/// Writes `contents` to exactly `path`, replacing a file already there, through a
+/// temporary file in the same folder, so a reader sees the old file or the new one.
+///
+/// Meant for a destination the user chose in a save dialog, which has already asked before
+/// replacing a file. Everything else goes through [`save_all`], which never replaces one.
+pub fn write_replacing(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
+    let location = OutputLocation {
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        stem: path.file_stem().map(OsString::from).unwrap_or_default(),
+    };
+    let temp = stage(&location, &OutputFile { extension: "", contents })?;
+    temp.persist(path).map_err(|error| classify(&location, error.error))?;
+    Ok(())
+}
+
 /// Writes `file` to a hidden temporary file in the destination folder and syncs it.
 fn stage(location: &OutputLocation, file: &OutputFile<'_>) -> Result<NamedTempFile, SaveError> {
     let not_writable = |source: io::Error| classify(location, source);
@@ -409,6 +424,27 @@ mod tests {
         assert_eq!(fs::read_to_string(&moved).unwrap(), "new");
         assert_eq!(fs::read_to_string(dir.path().join("take.wav")).unwrap(), "old");
         assert!(!source.exists());
+    }
+
+    #[test]
+    fn write_replacing_writes_exact_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chosen name #1.srt");
+        fs::write(&path, "old").unwrap();
+
+        write_replacing(&path, b"new").unwrap();
+
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(names_in(dir.path()), ["chosen name #1.srt"]);
+    }
+
+    #[test]
+    fn write_replacing_into_missing_folder_fails() {
+        let dir = tempfile::tempdir().unwrap();
+
+        let error = write_replacing(&dir.path().join("missing/out.txt"), b"x").unwrap_err();
+
+        assert!(error.to_string().contains("missing"), "{error}");
     }
 
     #[test]

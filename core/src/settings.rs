@@ -15,12 +15,13 @@ use serde_json::{Map, Value};
 
 use crate::export::Format;
 use crate::models::{ModelCapabilities, DEFAULT_MODEL};
-use crate::transcribe::Language;
+use crate::transcribe::{default_threads, Language, TranscribeOptions};
 
 const FILE_NAME: &str = "settings.json";
 
 /// Where transcripts are saved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", content = "folder", rename_all = "snake_case")]
 pub enum SaveLocation {
     /// In the folder of the audio file, named after it.
@@ -32,6 +33,7 @@ pub enum SaveLocation {
 
 /// Everything the user can set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Settings {
     /// Model name from the catalog, or a path to a ggml file.
     pub model: String,
@@ -106,6 +108,23 @@ impl Settings {
         }
         self.model = DEFAULT_MODEL.to_string();
         true
+    }
+
+    /// Returns the options a transcription with these settings uses.
+    pub fn transcribe_options(&self) -> TranscribeOptions {
+        TranscribeOptions {
+            language: self.language.clone(),
+            translate: self.translate,
+            threads: self.threads.unwrap_or_else(default_threads),
+        }
+    }
+
+    /// Returns the folder transcripts go to, or `None` for beside each audio file.
+    pub fn output_dir(&self) -> Option<&Path> {
+        match &self.save_location {
+            SaveLocation::BesideAudio => None,
+            SaveLocation::Folder(folder) => Some(folder),
+        }
     }
 }
 
@@ -382,6 +401,71 @@ mod tests {
         assert_eq!(settings.model, "small");
         assert!(settings.forget_model("small"));
         assert_eq!(settings.model, DEFAULT_MODEL);
+    }
+
+    #[test]
+    fn every_format_saved_and_loaded() {
+        let (_dir, store) = store();
+        let settings = Settings { formats: Format::ALL.to_vec(), ..Settings::default() };
+
+        store.save(&settings).unwrap();
+
+        assert_eq!(store.load().settings.formats, [Format::Txt, Format::Srt, Format::Vtt, Format::Json]);
+    }
+
+    #[test]
+    fn unknown_format_resets_formats_with_warning() {
+        let (_dir, store) = store();
+        fs::write(store.path(), r#"{"model": "tiny.en", "formats": ["srt", "docx"]}"#).unwrap();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings.model, "tiny.en");
+        assert_eq!(loaded.settings.formats, Settings::default().formats);
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].contains("'formats'"), "{:?}", loaded.warnings);
+    }
+
+    #[test]
+    fn old_save_location_shape_reset_alone() {
+        let (_dir, store) = store();
+        fs::write(store.path(), r#"{"threads": 2, "save_location": "/home/me/transcripts"}"#).unwrap();
+
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings.threads, Some(2));
+        assert_eq!(loaded.settings.save_location, SaveLocation::BesideAudio);
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    }
+
+    #[test]
+    fn folder_save_location_round_trips() {
+        let (_dir, store) = store();
+        let settings = Settings { save_location: SaveLocation::Folder("/tmp/a b #1/é".into()), ..Settings::default() };
+
+        store.save(&settings).unwrap();
+        let loaded = store.load();
+
+        assert_eq!(loaded.settings.output_dir(), Some(Path::new("/tmp/a b #1/é")));
+        let text = fs::read_to_string(store.path()).unwrap();
+        assert!(text.contains(r#""kind": "folder""#), "{text}");
+    }
+
+    #[test]
+    fn transcribe_options_follow_settings() {
+        let settings = Settings {
+            language: Language::Code("fr".into()),
+            translate: true,
+            threads: Some(3),
+            ..Settings::default()
+        };
+
+        let options = settings.transcribe_options();
+
+        assert_eq!(options.language, Language::Code("fr".into()));
+        assert!(options.translate);
+        assert_eq!(options.threads, 3);
+        assert_eq!(Settings::default().transcribe_options().threads, default_threads());
     }
 
     #[test]

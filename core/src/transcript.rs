@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Times are integer milliseconds from the start of the audio. whisper.cpp reports them in
 /// 10 ms ticks, so they are always multiples of 10 when they come from the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Segment {
     pub start_ms: u64,
     pub end_ms: u64,

@@ -48,6 +48,35 @@ fn mp3_transcribed_beside_audio() {
 }
 
 #[test]
+fn vtt_and_json_formats_written() {
+    let sandbox = Sandbox::new();
+    let input = sandbox.add_clip("jfk.wav", "jfk.wav");
+
+    let output = sandbox.transcribe(&["--formats", "vtt,json", input.to_str().unwrap()]);
+
+    assert!(output.status.success(), "stderr: {}", stderr(&output));
+    assert_eq!(sandbox.names(), ["jfk.json", "jfk.vtt", "jfk.wav"]);
+    let vtt = fs::read_to_string(sandbox.work().join("jfk.vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n\n00:00:00.000 --> "), "{vtt}");
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(sandbox.work().join("jfk.json")).unwrap()).unwrap();
+    assert_eq!(json["language"], "en");
+    assert_eq!(json["duration_ms"], 11_000);
+    let text: Vec<&str> = json["segments"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap()).collect();
+    let wer = word_error_rate(&reference("jfk.wav"), &text.join(" "));
+    assert!(wer <= 0.10, "WER {wer:.3}: {text:?}");
+}
+
+#[test]
+fn unknown_format_is_bad_usage() {
+    let sandbox = Sandbox::new();
+
+    let output = sandbox.whisperrr().args(["transcribe", "--formats", "srt,docx", "talk.wav"]).output().unwrap();
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("expected one of: txt, srt, vtt, json"), "{}", stderr(&output));
+}
+
+#[test]
 fn existing_outputs_kept_and_numbered_written() {
     let sandbox = Sandbox::new();
     let input = sandbox.add_clip("jfk.wav", "jfk.wav");

@@ -1,83 +1,29 @@
 //! SubRip subtitles: numbered cues with `HH:MM:SS,mmm --> HH:MM:SS,mmm` timings.
 
+use super::cue::cues;
 use super::timestamp::format_srt_time;
-use crate::transcript::{Segment, Transcript};
+use crate::transcript::Transcript;
 
 /// Renders every non-empty segment as a cue, numbered from 1, with a blank line after each.
-///
-/// Times are made safe for players: clamped to the audio's duration, never decreasing from
-/// one cue to the next, each end at or after its start, and no cue shorter than
-/// [`MIN_CUE_MS`] unless the audio ends first. Text longer than one subtitle line is
-/// wrapped onto two balanced lines.
+/// [`super::cue::cues`] decides the times and the line breaks.
 pub fn to_srt(transcript: &Transcript) -> String {
-    let segments: Vec<&Segment> = transcript.segments.iter().filter(|s| !s.text.trim().is_empty()).collect();
     let mut out = String::new();
-    let mut previous_start = 0;
-
-    for (index, segment) in segments.iter().enumerate() {
-        let next_start = segments.get(index + 1).map(|next| next.start_ms);
-        let (start_ms, end_ms) = cue_times(segment, previous_start, next_start, transcript.duration_ms);
-        previous_start = start_ms;
-
+    for (index, cue) in cues(transcript).iter().enumerate() {
         out.push_str(&format!(
             "{}\n{} --> {}\n{}\n\n",
             index + 1,
-            format_srt_time(start_ms),
-            format_srt_time(end_ms),
-            wrap_cue_text(segment.text.trim())
+            format_srt_time(cue.start_ms),
+            format_srt_time(cue.end_ms),
+            cue.lines.join("\n")
         ));
     }
     out
 }
 
-/// Shortest time a cue stays on screen, in milliseconds. Token timestamps can give a
-/// segment the same start and end, and players skip such a cue entirely.
-pub const MIN_CUE_MS: u64 = 1000;
-
-/// Most characters on one subtitle line, as broadcasters' guidelines commonly set it.
-const LINE_CHARS: usize = 42;
-
-/// Clamps one segment's times so that `previous_start <= start <= end <= duration`, and
-/// stretches a too-short cue up to the next cue's start.
-///
-/// A duration of 0 means unknown, and leaves the upper bound open.
-fn cue_times(segment: &Segment, previous_start: u64, next_start: Option<u64>, duration_ms: u64) -> (u64, u64) {
-    let limit = if duration_ms == 0 { u64::MAX } else { duration_ms };
-    let start = segment.start_ms.max(previous_start).min(limit);
-    let mut end = segment.end_ms.min(limit).max(start);
-
-    if end - start < MIN_CUE_MS {
-        let stretch_limit = match next_start {
-            Some(next) if next > start => next.min(limit),
-            _ => limit,
-        };
-        end = (start + MIN_CUE_MS).min(stretch_limit).max(end);
-    }
-    (start, end)
-}
-
-/// Splits text longer than one line into two lines of about equal length, at the space
-/// nearest the middle.
-fn wrap_cue_text(text: &str) -> String {
-    if text.chars().count() <= LINE_CHARS {
-        return text.to_string();
-    }
-
-    let middle = text.len() / 2;
-    let best_space = text
-        .char_indices()
-        .filter(|&(_, c)| c == ' ')
-        .map(|(index, _)| index)
-        .min_by_key(|&index| index.abs_diff(middle));
-    match best_space {
-        Some(index) => format!("{}\n{}", &text[..index], &text[index + 1..]),
-        None => text.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcript::Segment;
 
     fn transcript(segments: &[(u64, u64, &str)], duration_ms: u64) -> Transcript {
         Transcript {

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use crate::transcript::Segment;
 
 pub use model::Model;
-pub use options::{default_threads, ChunkHints, Language, TranscribeOptions};
+pub use options::{default_threads, whisper_languages, ChunkHints, Language, TranscribeOptions, WhisperLanguage};
 
 /// What a running transcription reports before it returns.
 #[derive(Clone, Debug, PartialEq)]

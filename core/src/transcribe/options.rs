@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// whisper.cpp assumes English when no language is given, so the transcriber always passes
 /// one of these explicitly.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 #[serde(into = "String", try_from = "String")]
 pub enum Language {
     /// Let whisper detect the language from the first 30 seconds.
@@ -73,6 +74,26 @@ impl TryFrom<String> for Language {
     }
 }
 
+/// One language whisper.cpp can transcribe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhisperLanguage {
+    /// ISO 639-1 code, such as `en`, or a longer code for the few languages without one.
+    pub code: &'static str,
+    /// English name, in whisper.cpp's lowercase spelling, such as `english`.
+    pub name: &'static str,
+}
+
+/// Every language whisper.cpp knows, in its own order (by amount of training data).
+pub fn whisper_languages() -> Vec<WhisperLanguage> {
+    (0..=whisper_rs::get_lang_max_id())
+        .filter_map(|id| {
+            let code = whisper_rs::get_lang_str(id)?;
+            let name = whisper_rs::get_lang_str_full(id)?;
+            Some(WhisperLanguage { code, name })
+        })
+        .collect()
+}
+
 /// How to transcribe one recording.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscribeOptions {
@@ -125,6 +146,15 @@ mod tests {
     fn parses_auto_and_codes() {
         assert_eq!("auto".parse::<Language>().unwrap(), Language::Auto);
         assert_eq!("FR".parse::<Language>().unwrap(), Language::Code("fr".into()));
+    }
+
+    #[test]
+    fn language_list_starts_with_english() {
+        let languages = whisper_languages();
+
+        assert_eq!(languages[0], WhisperLanguage { code: "en", name: "english" });
+        assert!(languages.len() >= 99, "{}", languages.len());
+        assert!(languages.iter().any(|language| language.code == "fr" && language.name == "french"));
     }
 
     #[test]

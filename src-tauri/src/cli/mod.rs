@@ -119,7 +119,7 @@ pub struct TranscribeArgs {
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
 
-    /// Transcript formats to write, separated by commas.
+    /// Transcript formats to write, separated by commas: txt, srt, vtt (WebVTT), json.
     #[arg(long, short, value_delimiter = ',', default_value = "txt,srt", value_name = "FORMATS")]
     pub formats: Vec<Format>,
 

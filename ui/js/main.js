@@ -1,0 +1,36 @@
+// Entry point of the page: tabs, then each view.
+
+import { initJobs } from "./jobs.js";
+import { initModelStatus } from "./model-status.js";
+import { initModels, renderModels } from "./models.js";
+import { initSettings } from "./settings.js";
+import { showNotice } from "./notices.js";
+import { errorMessage } from "./dom.js";
+
+function showView(name) {
+  for (const tab of document.querySelectorAll(".tab")) {
+    const selected = tab.dataset.view === name;
+    if (selected) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+    document.getElementById(tab.getAttribute("aria-controls")).hidden = !selected;
+  }
+  if (name === "models") renderModels();
+}
+
+function initTabs() {
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => showView(tab.dataset.view));
+  }
+}
+
+async function start() {
+  initTabs();
+  const views = [initModelStatus(), initJobs(), initModels(), initSettings()];
+  const results = await Promise.allSettled(views);
+  for (const result of results) {
+    if (result.status === "rejected") showNotice("error", "Part of the window failed to load", [errorMessage(result.reason)]);
+  }
+  document.body.dataset.ready = "true";
+}
+
+start();
