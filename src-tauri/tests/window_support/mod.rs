@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-pub use index_server::IndexServer;
+pub use index_server::{closed_host_url, IndexServer};
 pub use processes::run_tool;
 use processes::{free_port, start_webdriver, start_xvfb, Guarded};
 use webdriver::Session;
