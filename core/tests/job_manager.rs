@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::export::Format;
 use whisperrr_core::job::{JobId, Phase};
 use whisperrr_core::jobs::{JobConfig, JobManager, JobStatus, JobSummary, JobUpdate, ManagerError, ModelStatus};
@@ -318,6 +319,95 @@ fn preloaded_model_reused_by_first_job() {
 
     assert_eq!(harness.updates.iter().filter(|u| is_model_loading(u)).count(), 1);
     assert!(matches!(harness.manager().model_status(), ModelStatus::Ready { .. }));
+}
+
+#[test]
+fn held_queue_starts_job_after_release() {
+    let mut harness = Harness::new();
+    let hold = harness.manager().hold_queue().unwrap();
+    let jfk = harness.add_clip("jfk.wav", "jfk.wav");
+
+    let id = harness.add_job(jfk);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(harness.manager().job(id).unwrap().summary.status, JobStatus::Queued);
+    assert!(!harness.manager().is_idle());
+
+    drop(hold);
+    harness.wait_status(id, JobStatus::Finished);
+    assert_eq!(harness.names(), ["jfk.srt", "jfk.txt", "jfk.wav"]);
+}
+
+#[test]
+fn hold_rejected_while_job_runs() {
+    let mut harness = Harness::new();
+    let long = harness.add_clip("asterisk_en_long_8k.wav", "long.wav");
+    let id = harness.add_job(long.clone());
+    harness.wait_status(id, JobStatus::Running);
+
+    let error = harness.manager().hold_queue().err().expect("a running job keeps the queue from being held");
+
+    assert!(matches!(&error, ManagerError::JobRunning { id: running, input } if *running == id && *input == long), "{error}");
+    harness.manager().cancel(id).unwrap();
+    harness.wait_status(id, JobStatus::Cancelled);
+    assert!(harness.manager().hold_queue().is_ok());
+}
+
+#[test]
+fn model_shared_with_later_jobs() {
+    let mut harness = Harness::new();
+
+    let model = harness.manager().model(&model_path("tiny.en"), &CancelToken::new()).unwrap();
+    assert_eq!(model.path(), model_path("tiny.en"));
+    assert!(matches!(harness.manager().model_status(), ModelStatus::Ready { .. }));
+
+    let jfk = harness.add_clip("jfk.wav", "jfk.wav");
+    let id = harness.add_job(jfk);
+    harness.wait_status(id, JobStatus::Finished);
+    let again = harness.manager().model(&model_path("tiny.en"), &CancelToken::new()).unwrap();
+
+    assert_eq!(again.path(), model.path());
+    assert_eq!(harness.updates.iter().filter(|u| is_model_loading(u)).count(), 1, "{:#?}", harness.updates);
+}
+
+#[test]
+fn model_load_failure_returned_to_waiter() {
+    let harness = Harness::new();
+    let not_a_model = harness.dir.path().join("ggml-fake.bin");
+    fs::write(&not_a_model, b"these bytes are not a whisper model").unwrap();
+
+    let error = harness.manager().model(&not_a_model, &CancelToken::new()).err().expect("the model fails to load");
+
+    assert!(matches!(&error, ManagerError::ModelFailed { path, .. } if *path == not_a_model), "{error}");
+    assert!(error.to_string().contains("ggml-fake.bin"), "{error}");
+}
+
+#[test]
+fn model_wait_stops_when_cancelled() {
+    let mut harness = Harness::new();
+    let long = harness.add_clip("asterisk_en_long_8k.wav", "long.wav");
+    let id = harness.add_job(long);
+    harness.wait_status(id, JobStatus::Running);
+    let other_model = harness.dir.path().join("ggml-other.bin");
+    let cancel = CancelToken::new();
+
+    // A different model waits behind the running job until the wait is cancelled.
+    let manager = harness.manager();
+    let (result, cancel_to_return) = std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            let result = manager.model(&other_model, &cancel);
+            (result, Instant::now())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let cancelled_at = Instant::now();
+        cancel.cancel();
+        let (result, returned_at) = waiter.join().unwrap();
+        (result, returned_at.saturating_duration_since(cancelled_at))
+    });
+
+    assert!(matches!(result, Err(ManagerError::Cancelled)), "{:?}", result.err());
+    assert!(cancel_to_return < Duration::from_secs(1), "returned {cancel_to_return:?} after the cancel");
+    harness.manager().cancel(id).unwrap();
+    harness.wait_status(id, JobStatus::Cancelled);
 }
 
 #[test]

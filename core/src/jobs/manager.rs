@@ -5,18 +5,22 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::intake::AcceptedInput;
 use super::observer::{JobObserver, JobUpdate};
 use super::record::JobRecord;
 use super::snapshot::{JobSnapshot, JobStatus, ModelStatus};
 use super::worker;
+use crate::cancel::CancelToken;
 use crate::export::Format;
 use crate::job::{self, JobId, JobRequest};
 use crate::save::SaveError;
-use crate::transcribe::TranscribeOptions;
+use crate::transcribe::{Model, TranscribeOptions};
 use crate::transcript::Transcript;
+
+/// How often [`JobManager::model`] checks its cancel token while it waits for a load.
+const MODEL_WAIT_POLL: Duration = Duration::from_millis(100);
 
 /// The settings one job transcribes and saves with, fixed when it is added.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +50,15 @@ pub enum ManagerError {
 
     #[error("{id}: {source}")]
     Save { id: JobId, source: SaveError },
+
+    #[error("{id} ('{}') is being transcribed", input.display())]
+    JobRunning { id: JobId, input: PathBuf },
+
+    #[error("the model '{}' failed to load: {error}", path.display())]
+    ModelFailed { path: PathBuf, error: String },
+
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// Runs transcription jobs one at a time on a background thread; see the module
@@ -59,8 +72,11 @@ pub struct JobManager {
 /// The state both the caller's threads and the job thread use.
 pub(super) struct Shared {
     state: Mutex<State>,
-    /// Signalled when a job is queued, a model is requested or the manager shuts down.
+    /// Signalled when a job is queued, a model is requested, a hold ends or the manager
+    /// shuts down.
     pub wake: Condvar,
+    /// Signalled when the job thread starts or ends loading a model.
+    model_changed: Condvar,
 }
 
 pub(super) struct State {
@@ -68,8 +84,14 @@ pub(super) struct State {
     pub jobs: Vec<JobRecord>,
     next_id: u64,
     pub model: ModelStatus,
+    /// The model the job thread has loaded, which [`JobManager::model`] shares.
+    pub loaded: Option<Model>,
+    /// Counts the changes of `model`, so a waiter can tell a new failure from an old one.
+    model_changes: u64,
     /// A model to load before the next job, so the first job does not wait for it.
     pub preload: Option<PathBuf>,
+    /// Live [`QueueHold`]s; while there is one, no queued job starts.
+    holds: usize,
     pub shutdown: bool,
     /// The revision given to the latest summary sent, counted across all jobs.
     revision: u64,
@@ -82,6 +104,17 @@ impl Shared {
         // A panic on another thread left the state as it was at that moment, which is
         // still consistent enough to report and to shut down.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets the job thread's model and its status, tells the observer, and wakes callers
+    /// of [`JobManager::model`].
+    pub fn publish_model(&self, status: ModelStatus, model: Option<Model>) {
+        let mut state = self.lock();
+        state.loaded = model;
+        state.model_changes += 1;
+        state.set_model_status(status);
+        drop(state);
+        self.model_changed.notify_all();
     }
 }
 
@@ -115,6 +148,11 @@ impl State {
     pub fn set_model_status(&mut self, status: ModelStatus) {
         self.model = status.clone();
         self.send(JobUpdate::Model(status));
+    }
+
+    /// True while a [`QueueHold`] keeps queued jobs from starting.
+    pub fn is_held(&self) -> bool {
+        self.holds > 0
     }
 
     /// Cancels a queued job at once, or asks a running one to stop. Ended jobs stay as
@@ -153,12 +191,16 @@ impl JobManager {
                 jobs: Vec::new(),
                 next_id: 1,
                 model: ModelStatus::Unloaded,
+                loaded: None,
+                model_changes: 0,
                 preload: None,
+                holds: 0,
                 shutdown: false,
                 revision: 0,
                 updates: Some(updates),
             }),
             wake: Condvar::new(),
+            model_changed: Condvar::new(),
         });
         let worker = worker::spawn(shared.clone())?;
 
@@ -200,6 +242,58 @@ impl JobManager {
 
     pub fn model_status(&self) -> ModelStatus {
         self.shared.lock().model.clone()
+    }
+
+    /// Returns the model at `path` as the job thread holds it, so work outside the queue
+    /// (a live recording) shares its weights instead of loading a second copy. Asks the job
+    /// thread to load it first when needed, and waits for that, which also waits for a
+    /// running job to end. Fails when loading fails or `cancel` is cancelled.
+    pub fn model(&self, path: &Path, cancel: &CancelToken) -> Result<Model, ManagerError> {
+        let mut state = self.shared.lock();
+        let mut requested_at: Option<u64> = None;
+        loop {
+            if let Some(model) = state.loaded.as_ref().filter(|model| model.path() == path) {
+                return Ok(model.clone());
+            }
+            if cancel.is_cancelled() {
+                return Err(ManagerError::Cancelled);
+            }
+
+            // Only a failure reported after the request is about this attempt.
+            if let (Some(changes), ModelStatus::Failed { path: failed, error }) = (requested_at, &state.model) {
+                if failed == path && state.model_changes > changes {
+                    return Err(ManagerError::ModelFailed { path: path.to_path_buf(), error: error.clone() });
+                }
+            }
+
+            // Requested again when another request took the single preload slot.
+            let loading = matches!(&state.model, ModelStatus::Loading { path: loading } if loading == path);
+            if !loading && state.preload.as_deref() != Some(path) {
+                state.preload = Some(path.to_path_buf());
+                requested_at.get_or_insert(state.model_changes);
+                self.shared.wake.notify_all();
+            }
+
+            state = self
+                .shared
+                .model_changed
+                .wait_timeout(state, MODEL_WAIT_POLL)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Keeps queued jobs from starting until the returned hold is dropped; jobs can still
+    /// be added, cancelled and removed meanwhile. Fails with the running job, if there is
+    /// one, so that two whisper runs never share the cores.
+    pub fn hold_queue(&self) -> Result<QueueHold, ManagerError> {
+        let mut state = self.shared.lock();
+        if let Some(job) = state.jobs.iter().find(|job| job.status == JobStatus::Running) {
+            return Err(ManagerError::JobRunning { id: job.id, input: job.input.clone() });
+        }
+        state.holds += 1;
+        tracing::info!(holds = state.holds, "job queue held");
+        Ok(QueueHold { shared: self.shared.clone() })
     }
 
     /// Cancels job `id`, and neither a queued nor a running job writes files after it. A
@@ -317,6 +411,22 @@ impl JobManager {
         job.add_output(path);
         state.send_summary(id, Instant::now());
         Ok(())
+    }
+}
+
+/// Keeps the job queue from starting jobs while it lives; see [`JobManager::hold_queue`].
+#[must_use = "the queue is released as soon as the hold is dropped"]
+pub struct QueueHold {
+    shared: Arc<Shared>,
+}
+
+impl Drop for QueueHold {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.holds -= 1;
+        tracing::info!(holds = state.holds, "job queue hold released");
+        drop(state);
+        self.shared.wake.notify_all();
     }
 }
 

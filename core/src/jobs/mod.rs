@@ -6,6 +6,10 @@
 //! [`JobManager::snapshot`]. The whisper model is loaded once and reused by every job that
 //! names the same file.
 //!
+//! Work that runs whisper outside the queue, such as a live recording, shares that model
+//! through [`JobManager::model`] and keeps queued jobs waiting with
+//! [`JobManager::hold_queue`], so two whisper runs never compete for the cores.
+//!
 //! Changes go out as [`JobUpdate`]s to one [`JobObserver`], in the order they happened, on
 //! a thread of their own, so an observer may take its time without slowing a job down.
 //!
@@ -40,6 +44,6 @@ mod snapshot;
 mod worker;
 
 pub use intake::{collect_inputs, is_media_file_name, AcceptedInput, Intake, RejectedInput};
-pub use manager::{JobConfig, JobManager, ManagerError};
+pub use manager::{JobConfig, JobManager, ManagerError, QueueHold};
 pub use observer::{JobObserver, JobUpdate};
 pub use snapshot::{JobSnapshot, JobStatus, JobSummary, ModelStatus};

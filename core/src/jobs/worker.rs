@@ -1,16 +1,16 @@
 //! The job thread: loads models and runs queued jobs one at a time, in order.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use super::manager::{JobConfig, Shared};
-use super::model_cache::ModelCache;
+use super::model_cache;
 use super::observer::JobUpdate;
 use super::record::Change;
-use super::snapshot::{JobStatus, ModelStatus};
+use super::snapshot::JobStatus;
 use crate::cancel::CancelToken;
 use crate::job::{self, JobId, JobRequest};
 
@@ -58,23 +58,20 @@ struct StartedJob {
 }
 
 fn run(shared: &Shared) {
-    let mut models = ModelCache::default();
-    let report_model = |status: ModelStatus| shared.lock().set_model_status(status);
-
-    while let Some(task) = next_task(shared, models.loaded_path()) {
+    while let Some(task) = next_task(shared) {
         match task {
             Task::LoadModel(path) => {
                 // A failure is reported as the model's status; the next job retries.
-                let _ = models.get(&path, &report_model);
+                let _ = model_cache::get(shared, &path);
             }
-            Task::RunJob(job) => run_job(shared, &mut models, job),
+            Task::RunJob(job) => run_job(shared, job),
         }
     }
 }
 
 /// Waits for the next thing to do: a requested model that is not loaded yet, else the
-/// oldest queued job. Returns `None` once the manager shuts down.
-fn next_task(shared: &Shared, loaded_model: Option<&Path>) -> Option<Task> {
+/// oldest queued job unless the queue is held. Returns `None` once the manager shuts down.
+fn next_task(shared: &Shared) -> Option<Task> {
     let mut state = shared.lock();
     loop {
         if state.shutdown {
@@ -82,14 +79,16 @@ fn next_task(shared: &Shared, loaded_model: Option<&Path>) -> Option<Task> {
         }
 
         if let Some(path) = state.preload.take() {
-            if loaded_model != Some(path.as_path()) {
+            let loaded = state.loaded.as_ref().map(|model| model.path());
+            if loaded != Some(path.as_path()) {
                 return Some(Task::LoadModel(path));
             }
             continue;
         }
 
         let now = Instant::now();
-        if let Some(job) = state.jobs.iter_mut().find(|job| job.status == JobStatus::Queued) {
+        let held = state.is_held();
+        if let Some(job) = state.jobs.iter_mut().find(|job| !held && job.status == JobStatus::Queued) {
             job.start(now);
             let started = StartedJob {
                 id: job.id,
@@ -105,9 +104,8 @@ fn next_task(shared: &Shared, loaded_model: Option<&Path>) -> Option<Task> {
     }
 }
 
-fn run_job(shared: &Shared, models: &mut ModelCache, job: StartedJob) {
-    let report_model = |status: ModelStatus| shared.lock().set_model_status(status);
-    let model = match models.get(&job.config.model, &report_model) {
+fn run_job(shared: &Shared, job: StartedJob) {
+    let model = match model_cache::get(shared, &job.config.model) {
         Ok(model) => model,
         Err(error) => {
             end_early(shared, job.id, JobStatus::Failed, Some(error.to_string()));
