@@ -36,7 +36,7 @@ pub use capture::devices::{list_input_devices, InputDevice};
 pub use capture::meter::Level;
 pub use capture::CaptureFormat;
 pub use live::{LiveEvent, LiveTuning};
-pub use recovery::{find_unfinished, finish_unfinished, UnfinishedRecording, UnfinishedScan};
+pub use recovery::{find_unfinished, finish_unfinished, keep_unfinished, UnfinishedRecording, UnfinishedScan};
 pub use session::{RecordRequest, Recording, RecordingOutcome};
 
 /// Seconds without any audio from the device after which the recording stops.

@@ -22,6 +22,7 @@ use crate::transcribe::{Model, TranscribeError, TranscribeOptions};
 
 /// A recording left unfinished, with its header repaired.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UnfinishedRecording {
     /// The `.wav.partial` file.
     pub path: PathBuf,
@@ -136,6 +137,21 @@ pub fn finish_unfinished(
     })
 }
 
+/// Saves an unfinished recording as `recording-<date>_<time>.wav` without transcribing
+/// it, so it is kept but no longer offered. Returns the WAV file.
+pub fn keep_unfinished(recording: &UnfinishedRecording) -> Result<PathBuf, RecordError> {
+    let path = recording.path.as_path();
+    if files::is_locked_by_recorder(path) {
+        return Err(RecordError::Recover {
+            path: path.to_path_buf(),
+            message: "a running recorder is still writing it".into(),
+        });
+    }
+    let wav = save::move_no_clobber(path, &files::final_location(path), "wav").map_err(RecordError::Save)?;
+    tracing::info!(wav = %wav.display(), "unfinished recording kept without a transcript");
+    Ok(wav)
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs::File;
@@ -195,6 +211,38 @@ mod tests {
             "{:?}",
             scan.problems
         );
+    }
+
+    #[test]
+    fn kept_partial_becomes_wav() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = unfinished_file(dir.path(), "recording-2024-01-01_10-00-00.wav.partial", 1_600);
+        fs::write(dir.path().join("recording-2024-01-01_10-00-00.wav"), b"taken").unwrap();
+        let scan = find_unfinished(dir.path());
+
+        let wav = keep_unfinished(&scan.recordings[0]).unwrap();
+
+        assert_eq!(wav, dir.path().join("recording-2024-01-01_10-00-00 (1).wav"));
+        assert!(!path.exists());
+        assert_eq!(hound::WavReader::open(&wav).unwrap().len(), 1_600);
+        assert!(find_unfinished(dir.path()).recordings.is_empty());
+    }
+
+    #[test]
+    fn locked_partial_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, file) = files::create_partial(dir.path()).unwrap();
+        let _writer = WavWriter::new(file, &path, 16_000, 1).unwrap();
+        let recording = UnfinishedRecording {
+            path: path.clone(),
+            duration_ms: 0,
+            repaired: false,
+        };
+
+        let error = keep_unfinished(&recording).unwrap_err();
+
+        assert!(matches!(error, RecordError::Recover { .. }), "{error}");
+        assert!(path.exists());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::record::RecordError;
 
 /// An input device as the user sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct InputDevice {
     /// The name the system gives the device, such as `USB Microphone`. Names need not be
     /// unique, so settings and `--device` also accept [`id`](Self::id).

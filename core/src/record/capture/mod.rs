@@ -45,6 +45,7 @@ pub struct CaptureShared {
 
 /// Format the device was opened in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CaptureFormat {
     pub device: InputDevice,
     /// cpal's name of the sample format, such as `i16` or `f32`.
