@@ -346,7 +346,9 @@ fn hold_rejected_while_job_runs() {
 
     let error = harness.manager().hold_queue().err().expect("a running job keeps the queue from being held");
 
-    assert!(matches!(&error, ManagerError::JobRunning { id: running, input } if *running == id && *input == long), "{error}");
+    let ManagerError::JobRunning { id: running, input } = &error else { panic!("expected the running job, got {error}") };
+    assert_eq!(*running, id);
+    assert_eq!(*input, long);
     harness.manager().cancel(id).unwrap();
     harness.wait_status(id, JobStatus::Cancelled);
     assert!(harness.manager().hold_queue().is_ok());
