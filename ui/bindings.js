@@ -79,6 +79,12 @@ export const commands = {
 	 */
 	chooseOutputFolder: () => typedError(__TAURI_INVOKE("choose_output_folder")),
 	/**
+	 *  Asks for the folder recordings go to. Returns it, or `None` when the dialog was closed
+	 *  without choosing; the page then saves it with [`update_settings`].
+	 * @returns {Promise<{ status: "ok"; data: string | null } | { status: "error"; error: CommandError }>}
+	 */
+	chooseRecordingsFolder: () => typedError(__TAURI_INVOKE("choose_recordings_folder")),
+	/**
 	 *  Lists the catalog, in its order, then installed files outside it, by name.
 	 * @returns {Promise<{ status: "ok"; data: ModelsView_Serialize } | { status: "error"; error: CommandError }>}
 	 */
@@ -102,12 +108,64 @@ export const commands = {
 	 * @returns {Promise<{ status: "ok"; data: ActiveModel_Serialize } | { status: "error"; error: CommandError }>}
 	 */
 	useModel: (name) => typedError(__TAURI_INVOKE("use_model", { name })),
+	/**
+	 *  Returns the Record tab's state, for a page that has just loaded.
+	 * @returns {Promise<RecordingSnapshot_Serialize>}
+	 */
+	getRecording: () => __TAURI_INVOKE("get_recording"),
+	/** @returns {Promise<{ status: "ok"; data: InputDeviceList_Serialize } | { status: "error"; error: CommandError }>} */
+	listInputDevices: () => typedError(__TAURI_INVOKE("list_input_devices")),
+	/**
+	 *  Makes `device` (an id from [`list_input_devices`], or `None` for the system default)
+	 *  the device to record from, saves it in the settings and reopens the level monitor.
+	 * @param {string | null} device
+	 * @returns {Promise<{ status: "ok"; data: InputDeviceList_Serialize } | { status: "error"; error: CommandError }>}
+	 */
+	chooseInputDevice: (device) => typedError(__TAURI_INVOKE("choose_input_device", { device })),
+	/**
+	 *  Turns the level monitor on while the Record tab is shown, and off when it is left.
+	 * @param {boolean} watch
+	 * @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>}
+	 */
+	watchInputLevel: (watch) => typedError(__TAURI_INVOKE("watch_input_level", { watch })),
+	/**
+	 *  Starts recording from the chosen device with the current settings. Returns once audio
+	 *  flows; what happens next arrives as events.
+	 * @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>}
+	 */
+	startRecording: () => typedError(__TAURI_INVOKE("start_recording")),
+	/** @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>} */
+	pauseRecording: () => typedError(__TAURI_INVOKE("pause_recording")),
+	/** @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>} */
+	resumeRecording: () => typedError(__TAURI_INVOKE("resume_recording")),
+	/**
+	 *  Stops the recording, which then finishes its transcript and saves its files. Also
+	 *  gives up a recording that is still starting and cancels a recovery.
+	 * @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>}
+	 */
+	stopRecording: () => typedError(__TAURI_INVOKE("stop_recording")),
+	/**
+	 *  Starts transcribing the unfinished recording at `path`, which must be one the Record
+	 *  tab lists; the result arrives as events.
+	 * @param {string} path
+	 * @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>}
+	 */
+	recoverRecording: (path) => typedError(__TAURI_INVOKE("recover_recording", { path })),
+	/**
+	 *  Saves the unfinished recording at `path` as a WAV file without transcribing it, so it
+	 *  is no longer offered. Returns the WAV file.
+	 * @param {string} path
+	 * @returns {Promise<{ status: "ok"; data: string } | { status: "error"; error: CommandError }>}
+	 */
+	keepUnfinishedRecording: (path) => typedError(__TAURI_INVOKE("keep_unfinished_recording", { path })),
 };
 
 /** Events */
 export const events = {
 	/** @type {ReturnType<typeof makeEvent<ActiveModelChanged_Deserialize>>} */
 	activeModelChanged: makeEvent("active-model-changed"),
+	/** @type {ReturnType<typeof makeEvent<InputLevel_Deserialize>>} */
+	inputLevel: makeEvent("input-level"),
 	/** @type {ReturnType<typeof makeEvent<InputsChecked_Deserialize>>} */
 	inputsChecked: makeEvent("inputs-checked"),
 	/** @type {ReturnType<typeof makeEvent<JobChanged_Deserialize>>} */
@@ -120,6 +178,10 @@ export const events = {
 	modelFetchEnded: makeEvent("model-fetch-ended"),
 	/** @type {ReturnType<typeof makeEvent<ModelFetchProgress_Deserialize>>} */
 	modelFetchProgress: makeEvent("model-fetch-progress"),
+	/** @type {ReturnType<typeof makeEvent<RecordingChanged_Deserialize>>} */
+	recordingChanged: makeEvent("recording-changed"),
+	/** @type {ReturnType<typeof makeEvent<RecordingTextCommitted>>} */
+	recordingTextCommitted: makeEvent("recording-text-committed"),
 };
 
 /* Types */
@@ -189,6 +251,42 @@ export const events = {
 	* @property {boolean} none_installed
 	* @property {string | null} fetch_offer
 	*
+	*  Format the device was opened in.
+	*
+	* @typedef {CaptureFormat_Serialize | CaptureFormat_Deserialize} CaptureFormat
+	* @property {CaptureFormat_Serialize} Serialize
+	* @property {CaptureFormat_Deserialize} Deserialize
+	*
+	*  Format the device was opened in.
+	*
+	* @typedef {{
+	*		device: InputDevice,
+	*		sample_format: string,
+	*		sample_rate: number,
+	*		channels: number,
+	*		buffer_frames?: number | null,
+	*	}} CaptureFormat_Deserialize
+	* @property {InputDevice} device
+	* @property {string} sample_format
+	* @property {number} sample_rate
+	* @property {number} channels
+	* @property {number | null} [buffer_frames]
+	*
+	*  Format the device was opened in.
+	*
+	* @typedef {{
+	*		device: InputDevice,
+	*		sample_format: string,
+	*		sample_rate: number,
+	*		channels: number,
+	*		buffer_frames: number | null,
+	*	}} CaptureFormat_Serialize
+	* @property {InputDevice} device
+	* @property {string} sample_format
+	* @property {number} sample_rate
+	* @property {number} channels
+	* @property {number | null} buffer_frames
+	*
 	*  The error of a command, as the page receives it: `{ code, message }`.
 	*
 	* @typedef {{
@@ -201,7 +299,7 @@ export const events = {
 	*  The kind of problem a command hit, so the page can react to it (offer to fetch a model,
 	*  say) without parsing the message.
 	*
-	* @typedef {"not_found" | "invalid_input" | "not_allowed" | "model_missing" | "busy" | "save_failed" | "desktop" | "internal"} ErrorCode
+	* @typedef {"not_found" | "invalid_input" | "not_allowed" | "model_missing" | "busy" | "save_failed" | "desktop" | "device" | "internal"} ErrorCode
 	* @property {"not_found"} not_found
 	* @property {"invalid_input"} invalid_input
 	* @property {"not_allowed"} not_allowed
@@ -209,6 +307,7 @@ export const events = {
 	* @property {"busy"} busy
 	* @property {"save_failed"} save_failed
 	* @property {"desktop"} desktop
+	* @property {"device"} device
 	* @property {"internal"} internal
 	*
 	* @typedef {"installed" | "cancelled" | "failed"} FetchOutcome
@@ -228,6 +327,64 @@ export const events = {
 	* @property {"srt"} srt
 	* @property {"vtt"} vtt
 	* @property {"json"} json
+	*
+	*  An input device as the user sees it.
+	*
+	* @typedef {{
+	*		name: string,
+	*		id: string,
+	*		is_default: boolean,
+	*	}} InputDevice
+	* @property {string} name
+	* @property {string} id
+	* @property {boolean} is_default
+	*
+	*  The input devices and the one the settings choose.
+	*
+	* @typedef {InputDeviceList_Serialize | InputDeviceList_Deserialize} InputDeviceList
+	* @property {InputDeviceList_Serialize} Serialize
+	* @property {InputDeviceList_Deserialize} Deserialize
+	*
+	*  The input devices and the one the settings choose.
+	*
+	* @typedef {{
+	*		devices: InputDevice[],
+	*		chosen?: string | null,
+	*	}} InputDeviceList_Deserialize
+	* @property {InputDevice[]} devices
+	* @property {string | null} [chosen]
+	*
+	*  The input devices and the one the settings choose.
+	*
+	* @typedef {{
+	*		devices: InputDevice[],
+	*		chosen: string | null,
+	*	}} InputDeviceList_Serialize
+	* @property {InputDevice[]} devices
+	* @property {string | null} chosen
+	*
+	*  A reading of the input level, about 20 a second from the level monitor or from the
+	*  running recording.
+	*
+	* @typedef {InputLevel_Serialize | InputLevel_Deserialize} InputLevel
+	* @property {InputLevel_Serialize} Serialize
+	* @property {InputLevel_Deserialize} Deserialize
+	*
+	*  A reading of the input level, about 20 a second from the level monitor or from the
+	*  running recording.
+	*
+	* @typedef {{
+	*		level: Level_Deserialize,
+	*	}} InputLevel_Deserialize
+	* @property {Level_Deserialize} level
+	*
+	*  A reading of the input level, about 20 a second from the level monitor or from the
+	*  running recording.
+	*
+	* @typedef {{
+	*		level: Level_Serialize,
+	*	}} InputLevel_Serialize
+	* @property {Level_Serialize} level
 	*
 	*  The outcome of files dropped on the window or opened with "Open files…".
 	*
@@ -426,6 +583,34 @@ export const events = {
 	* @property {string} code
 	* @property {string} name
 	*
+	*  One input level reading, about 20 a second.
+	*
+	* @typedef {Level_Serialize | Level_Deserialize} Level
+	* @property {Level_Serialize} Serialize
+	* @property {Level_Deserialize} Deserialize
+	*
+	*  One input level reading, about 20 a second.
+	*
+	* @typedef {{
+	*		rms_dbfs: number | null,
+	*		peak_dbfs: number | null,
+	*		recorded_ms?: number | null,
+	*	}} Level_Deserialize
+	* @property {number | null} rms_dbfs
+	* @property {number | null} peak_dbfs
+	* @property {number | null} [recorded_ms]
+	*
+	*  One input level reading, about 20 a second.
+	*
+	* @typedef {{
+	*		rms_dbfs: number | null,
+	*		peak_dbfs: number | null,
+	*		recorded_ms: number | null,
+	*	}} Level_Serialize
+	* @property {number | null} rms_dbfs
+	* @property {number | null} peak_dbfs
+	* @property {number | null} recorded_ms
+	*
 	*  One row of the models page: a catalog model, installed or not, or an installed file
 	*  that is not in the catalog.
 	*
@@ -559,12 +744,172 @@ export const events = {
 	* @property {ActiveModel_Serialize} active
 	* @property {ModelFetchProgress_Serialize[]} fetches
 	*
+	*  The level monitor that runs while the Record tab is open and nothing records.
+	*
+	* @typedef {{ state: "off" } | { state: "opening" } | { state: "listening"; device: InputDevice } | { state: "failed"; message: string }} MonitorState
+	* @property {{ state: "off" }} off
+	* @property {{ state: "opening" }} opening
+	* @property {{ state: "listening"; device: InputDevice }} listening
+	* @property {{ state: "failed"; message: string }} failed
+	*
 	*  The step a job is in.
 	*
 	* @typedef {"decoding" | "transcribing" | "saving"} Phase
 	* @property {"decoding"} decoding
 	* @property {"transcribing"} transcribing
 	* @property {"saving"} saving
+	*
+	*  The recording, the level monitor or the list of unfinished recordings changed.
+	*
+	* @typedef {RecordingChanged_Serialize | RecordingChanged_Deserialize} RecordingChanged
+	* @property {RecordingChanged_Serialize} Serialize
+	* @property {RecordingChanged_Deserialize} Deserialize
+	*
+	*  The recording, the level monitor or the list of unfinished recordings changed.
+	*
+	* @typedef {{
+	*		recording: RecordingSummary_Deserialize,
+	*	}} RecordingChanged_Deserialize
+	* @property {RecordingSummary_Deserialize} recording
+	*
+	*  The recording, the level monitor or the list of unfinished recordings changed.
+	*
+	* @typedef {{
+	*		recording: RecordingSummary_Serialize,
+	*	}} RecordingChanged_Serialize
+	* @property {RecordingSummary_Serialize} recording
+	*
+	*  What the recorder is doing.
+	*
+	* @typedef {"idle" | "starting" | "recording" | "paused" | "finishing" | "recovering"} RecordingPhase
+	* @property {"idle"} idle
+	* @property {"starting"} starting
+	* @property {"recording"} recording
+	* @property {"paused"} paused
+	* @property {"finishing"} finishing
+	* @property {"recovering"} recovering
+	*
+	*  Everything the Record tab shows, for a page that has just loaded.
+	*
+	* @typedef {RecordingSnapshot_Serialize | RecordingSnapshot_Deserialize} RecordingSnapshot
+	* @property {RecordingSnapshot_Serialize} Serialize
+	* @property {RecordingSnapshot_Deserialize} Deserialize
+	*
+	*  Everything the Record tab shows, for a page that has just loaded.
+	*
+	* @typedef {{
+	*		summary: RecordingSummary_Deserialize,
+	*		segments: Segment[],
+	*	}} RecordingSnapshot_Deserialize
+	* @property {RecordingSummary_Deserialize} summary
+	* @property {Segment[]} segments
+	*
+	*  Everything the Record tab shows, for a page that has just loaded.
+	*
+	* @typedef {{
+	*		summary: RecordingSummary_Serialize,
+	*		segments: Segment[],
+	*	}} RecordingSnapshot_Serialize
+	* @property {RecordingSummary_Serialize} summary
+	* @property {Segment[]} segments
+	*
+	*  Everything the Record tab shows except the committed text, which grows and is sent
+	*  piece by piece in [`RecordingTextCommitted`](crate::gui::events::RecordingTextCommitted).
+	*
+	* @typedef {RecordingSummary_Serialize | RecordingSummary_Deserialize} RecordingSummary
+	* @property {RecordingSummary_Serialize} Serialize
+	* @property {RecordingSummary_Deserialize} Deserialize
+	*
+	*  Everything the Record tab shows except the committed text, which grows and is sent
+	*  piece by piece in [`RecordingTextCommitted`](crate::gui::events::RecordingTextCommitted).
+	*
+	* @typedef {{
+	*		revision: number,
+	*		take: number,
+	*		phase: RecordingPhase,
+	*		format?: CaptureFormat_Deserialize | null,
+	*		recorded_ms: number,
+	*		segment_count: number,
+	*		tentative: string,
+	*		backlog_ms: number,
+	*		warnings: string[],
+	*		failure?: string | null,
+	*		error?: string | null,
+	*		saved?: SavedRecording_Deserialize | null,
+	*		monitor: MonitorState,
+	*		recovering?: string | null,
+	*		unfinished: UnfinishedRecording[],
+	*		unfinished_problems: string[],
+	*		recordings_dir?: string | null,
+	*	}} RecordingSummary_Deserialize
+	* @property {number} revision
+	* @property {number} take
+	* @property {RecordingPhase} phase
+	* @property {CaptureFormat_Deserialize | null} [format]
+	* @property {number} recorded_ms
+	* @property {number} segment_count
+	* @property {string} tentative
+	* @property {number} backlog_ms
+	* @property {string[]} warnings
+	* @property {string | null} [failure]
+	* @property {string | null} [error]
+	* @property {SavedRecording_Deserialize | null} [saved]
+	* @property {MonitorState} monitor
+	* @property {string | null} [recovering]
+	* @property {UnfinishedRecording[]} unfinished
+	* @property {string[]} unfinished_problems
+	* @property {string | null} [recordings_dir]
+	*
+	*  Everything the Record tab shows except the committed text, which grows and is sent
+	*  piece by piece in [`RecordingTextCommitted`](crate::gui::events::RecordingTextCommitted).
+	*
+	* @typedef {{
+	*		revision: number,
+	*		take: number,
+	*		phase: RecordingPhase,
+	*		format: CaptureFormat_Serialize | null,
+	*		recorded_ms: number,
+	*		segment_count: number,
+	*		tentative: string,
+	*		backlog_ms: number,
+	*		warnings: string[],
+	*		failure: string | null,
+	*		error: string | null,
+	*		saved: SavedRecording_Serialize | null,
+	*		monitor: MonitorState,
+	*		recovering: string | null,
+	*		unfinished: UnfinishedRecording[],
+	*		unfinished_problems: string[],
+	*		recordings_dir: string | null,
+	*	}} RecordingSummary_Serialize
+	* @property {number} revision
+	* @property {number} take
+	* @property {RecordingPhase} phase
+	* @property {CaptureFormat_Serialize | null} format
+	* @property {number} recorded_ms
+	* @property {number} segment_count
+	* @property {string} tentative
+	* @property {number} backlog_ms
+	* @property {string[]} warnings
+	* @property {string | null} failure
+	* @property {string | null} error
+	* @property {SavedRecording_Serialize | null} saved
+	* @property {MonitorState} monitor
+	* @property {string | null} recovering
+	* @property {UnfinishedRecording[]} unfinished
+	* @property {string[]} unfinished_problems
+	* @property {string | null} recordings_dir
+	*
+	*  Take `take` committed segments `index..`; they never change afterwards.
+	*
+	* @typedef {{
+	*		take: number,
+	*		index: number,
+	*		segments: Segment[],
+	*	}} RecordingTextCommitted
+	* @property {number} take
+	* @property {number} index
+	* @property {Segment[]} segments
 	*
 	*  A path that was not added.
 	*
@@ -580,6 +925,42 @@ export const events = {
 	* @typedef {{ kind: "beside_audio" } | { kind: "folder"; folder: string }} SaveLocation
 	* @property {{ kind: "beside_audio" }} beside_audio
 	* @property {{ kind: "folder"; folder: string }} folder
+	*
+	*  The files of the recording that ended last.
+	*
+	* @typedef {SavedRecording_Serialize | SavedRecording_Deserialize} SavedRecording
+	* @property {SavedRecording_Serialize} Serialize
+	* @property {SavedRecording_Deserialize} Deserialize
+	*
+	*  The files of the recording that ended last.
+	*
+	* @typedef {{
+	*		wav: string,
+	*		written: string[],
+	*		duration_ms?: number | null,
+	*		recovered: boolean,
+	*		no_speech: boolean,
+	*	}} SavedRecording_Deserialize
+	* @property {string} wav
+	* @property {string[]} written
+	* @property {number | null} [duration_ms]
+	* @property {boolean} recovered
+	* @property {boolean} no_speech
+	*
+	*  The files of the recording that ended last.
+	*
+	* @typedef {{
+	*		wav: string,
+	*		written: string[],
+	*		duration_ms: number | null,
+	*		recovered: boolean,
+	*		no_speech: boolean,
+	*	}} SavedRecording_Serialize
+	* @property {string} wav
+	* @property {string[]} written
+	* @property {number | null} duration_ms
+	* @property {boolean} recovered
+	* @property {boolean} no_speech
 	*
 	*  One stretch of speech as whisper produced it.
 	* 
@@ -616,6 +997,7 @@ export const events = {
 	*		default_threads: number,
 	*		max_threads: number,
 	*		formats: Format[],
+	*		default_recordings_dir?: string | null,
 	*	}} SettingsView_Deserialize
 	* @property {Settings_Deserialize} settings
 	* @property {string[]} load_warnings
@@ -623,6 +1005,7 @@ export const events = {
 	* @property {number} default_threads
 	* @property {number} max_threads
 	* @property {Format[]} formats
+	* @property {string | null} [default_recordings_dir]
 	*
 	*  The settings and what the page needs to offer valid values for them.
 	*
@@ -633,6 +1016,7 @@ export const events = {
 	*		default_threads: number,
 	*		max_threads: number,
 	*		formats: Format[],
+	*		default_recordings_dir: string | null,
 	*	}} SettingsView_Serialize
 	* @property {Settings_Serialize} settings
 	* @property {string[]} load_warnings
@@ -640,6 +1024,7 @@ export const events = {
 	* @property {number} default_threads
 	* @property {number} max_threads
 	* @property {Format[]} formats
+	* @property {string | null} default_recordings_dir
 	*
 	*  Everything the user can set.
 	*
@@ -682,6 +1067,17 @@ export const events = {
 	* @property {SaveLocation} save_location
 	* @property {string | null} input_device
 	* @property {string | null} recordings_dir
+	*
+	*  A recording left unfinished, with its header repaired.
+	*
+	* @typedef {{
+	*		path: string,
+	*		duration_ms: number,
+	*		repaired: boolean,
+	*	}} UnfinishedRecording
+	* @property {string} path
+	* @property {number} duration_ms
+	* @property {boolean} repaired
 	*/
 
 /* Tauri Specta runtime */

@@ -22,6 +22,9 @@ const EXPORT_FORMATS = ["srt", "txt", "vtt", "json"];
 /** @type {Map<number, JobView>} */
 const jobs = new Map();
 
+/** True while a recording keeps queued jobs waiting. */
+let queueHeld = false;
+
 /** One job as shown: the latest summary, the segments so far and the elements. */
 class JobView {
   constructor(summary) {
@@ -281,13 +284,22 @@ function renderQueueState() {
   const state = document.getElementById("queue-state");
   if (running) {
     state.textContent = waiting > 0 ? `Transcribing ${running.file_name}, ${waiting} waiting` : `Transcribing ${running.file_name}`;
+  } else if (waiting > 0) {
+    state.textContent = queueHeld ? `${waiting} waiting until the recording ends` : `${waiting} waiting`;
   } else {
-    state.textContent = waiting > 0 ? `${waiting} waiting` : "Idle";
+    state.textContent = "Idle";
   }
   state.dataset.idle = String(active === 0);
   document.getElementById("drop-zone").dataset.compact = String(all.length > 0);
   document.getElementById("cancel-all").disabled = active === 0;
   document.getElementById("remove-finished").disabled = !removable;
+}
+
+/** Tells the job list whether a recording keeps queued jobs waiting. */
+export function setQueueHeld(held) {
+  if (held === queueHeld) return;
+  queueHeld = held;
+  renderQueueState();
 }
 
 function removeJobs(ids) {

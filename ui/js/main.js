@@ -3,9 +3,13 @@
 import { initJobs } from "./jobs.js";
 import { initModelStatus } from "./model-status.js";
 import { initModels, renderModels } from "./models.js";
+import { initRecord, setRecordTabVisible } from "./record.js";
 import { initSettings } from "./settings.js";
 import { showNotice } from "./notices.js";
 import { errorMessage } from "./dom.js";
+
+/** True while the Record tab is shown, which keeps its level monitor running. */
+let recordTabShown = false;
 
 function showView(name) {
   for (const tab of document.querySelectorAll(".tab")) {
@@ -15,6 +19,11 @@ function showView(name) {
     document.getElementById(tab.getAttribute("aria-controls")).hidden = !selected;
   }
   if (name === "models") renderModels();
+  const recordShown = name === "record";
+  if (recordShown !== recordTabShown) {
+    recordTabShown = recordShown;
+    setRecordTabVisible(recordShown);
+  }
 }
 
 function initTabs() {
@@ -25,7 +34,7 @@ function initTabs() {
 
 async function start() {
   initTabs();
-  const views = [initModelStatus(), initJobs(), initModels(), initSettings()];
+  const views = [initModelStatus(), initJobs(), initRecord(), initModels(), initSettings()];
   const results = await Promise.allSettled(views);
   for (const result of results) {
     if (result.status === "rejected") showNotice("error", "Part of the window failed to load", [errorMessage(result.reason)]);

@@ -72,6 +72,12 @@ function render(view) {
   document.getElementById("setting-save-beside").checked = !inFolder;
   document.getElementById("setting-save-folder").checked = inFolder;
   document.getElementById("setting-folder-path").textContent = inFolder ? settings.save_location.folder : "none chosen";
+
+  const recordings = document.getElementById("setting-recordings-path");
+  if (settings.recordings_dir !== null) recordings.textContent = settings.recordings_dir;
+  else if (view.default_recordings_dir !== null) recordings.textContent = `${view.default_recordings_dir} (default)`;
+  else recordings.textContent = "none: choose a folder";
+  document.getElementById("setting-default-recordings").disabled = settings.recordings_dir === null;
 }
 
 /** Reads the form into a settings object, starting from the saved one. */
@@ -110,6 +116,11 @@ async function chooseFolder() {
   else render({ ...lastView, settings: saved });
 }
 
+async function chooseRecordingsFolder() {
+  const folder = await unwrap(commands.chooseRecordingsFolder());
+  if (folder) await save({ ...readForm(), recordings_dir: folder });
+}
+
 export async function initSettings() {
   lastView = await commands.getSettings();
   render(lastView);
@@ -136,4 +147,14 @@ export async function initSettings() {
       setStatus("error", `No folder chosen: ${error.message ?? error}`);
     }
   });
+  document.getElementById("setting-choose-recordings").addEventListener("click", async () => {
+    try {
+      await chooseRecordingsFolder();
+    } catch (error) {
+      setStatus("error", `No folder chosen: ${error.message ?? error}`);
+    }
+  });
+  document.getElementById("setting-default-recordings").addEventListener("click", () =>
+    save({ ...readForm(), recordings_dir: null }),
+  );
 }

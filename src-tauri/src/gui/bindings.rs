@@ -7,9 +7,10 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use super::commands::{jobs, models, settings};
+use super::commands::{jobs, models, recording, settings};
 use super::events::{
-    ActiveModelChanged, InputsChecked, JobChanged, JobSegmentAdded, JobsRemoved, ModelFetchEnded, ModelFetchProgress,
+    ActiveModelChanged, InputLevel, InputsChecked, JobChanged, JobSegmentAdded, JobsRemoved, ModelFetchEnded,
+    ModelFetchProgress, RecordingChanged, RecordingTextCommitted,
 };
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -28,11 +29,22 @@ pub fn builder() -> Builder<tauri::Wry> {
             settings::get_settings,
             settings::update_settings,
             settings::choose_output_folder,
+            settings::choose_recordings_folder,
             models::list_models,
             models::get_active_model,
             models::fetch_model,
             models::cancel_model_fetch,
             models::use_model,
+            recording::get_recording,
+            recording::list_input_devices,
+            recording::choose_input_device,
+            recording::watch_input_level,
+            recording::start_recording,
+            recording::pause_recording,
+            recording::resume_recording,
+            recording::stop_recording,
+            recording::recover_recording,
+            recording::keep_unfinished_recording,
         ])
         .events(collect_events![
             JobChanged,
@@ -42,6 +54,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             InputsChecked,
             ModelFetchProgress,
             ModelFetchEnded,
+            RecordingChanged,
+            RecordingTextCommitted,
+            InputLevel,
         ])
         // Every 64-bit integer crossing to the page is a count of milliseconds, bytes,
         // segments or jobs, far below 2^53, so a JavaScript number represents it exactly.

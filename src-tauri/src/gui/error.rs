@@ -27,6 +27,8 @@ pub enum ErrorCode {
     SaveFailed,
     /// Opening a folder or a dialog failed.
     Desktop,
+    /// There is no input device, or the chosen one cannot be found, opened or heard.
+    Device,
     /// An unexpected failure inside the app, such as a background task that panicked.
     Internal,
 }
@@ -51,8 +53,9 @@ impl From<ManagerError> for CommandError {
             ManagerError::NotFound(_) | ManagerError::NoTranscript(_) | ManagerError::NotUnsaved(_) => {
                 ErrorCode::NotFound
             }
-            ManagerError::StillActive(_) => ErrorCode::Busy,
+            ManagerError::StillActive(_) | ManagerError::JobRunning { .. } | ManagerError::Cancelled => ErrorCode::Busy,
             ManagerError::Save { .. } => ErrorCode::SaveFailed,
+            ManagerError::ModelFailed { .. } => ErrorCode::ModelMissing,
         };
         Self::new(code, error.to_string())
     }

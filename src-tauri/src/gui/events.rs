@@ -14,6 +14,7 @@ use whisperrr_core::transcript::Segment;
 
 use super::active_model::{self, ActiveModel};
 use super::error::CommandError;
+use super::recording::{BoardUpdate, Level, RecordingSummary};
 use super::settings_handle::SettingsHandle;
 
 /// A job was added, or its status, progress, outputs or error changed.
@@ -85,6 +86,41 @@ pub enum FetchOutcome {
     Installed,
     Cancelled,
     Failed,
+}
+
+/// The recording, the level monitor or the list of unfinished recordings changed.
+#[derive(Clone, Debug, Serialize, Type, Event)]
+pub struct RecordingChanged {
+    pub recording: RecordingSummary,
+}
+
+/// Take `take` committed segments `index..`; they never change afterwards.
+#[derive(Clone, Debug, Serialize, Type, Event)]
+pub struct RecordingTextCommitted {
+    pub take: u64,
+    pub index: usize,
+    pub segments: Vec<Segment>,
+}
+
+/// A reading of the input level, about 20 a second from the level monitor or from the
+/// running recording.
+#[derive(Clone, Debug, Serialize, Type, Event)]
+pub struct InputLevel {
+    pub level: Level,
+}
+
+/// Sends a change of the Record tab's state to the page.
+pub fn send_recording_update(app: &AppHandle, update: BoardUpdate) {
+    match update {
+        BoardUpdate::None => {}
+        BoardUpdate::Summary(recording) => emit(app, &RecordingChanged { recording }),
+        BoardUpdate::Level(level) => emit(app, &InputLevel { level }),
+        // The summary goes first, because a new take in it makes the page clear the text.
+        BoardUpdate::Committed { take, index, segments, summary } => {
+            emit(app, &RecordingChanged { recording: summary });
+            emit(app, &RecordingTextCommitted { take, index, segments });
+        }
+    }
 }
 
 /// Sends an event to the page. A failure means the window is gone, so it is only logged.

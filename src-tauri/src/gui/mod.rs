@@ -5,6 +5,8 @@
 //! events.
 //! Files enter through [`drop::add_inputs`], whether dropped on the window, chosen with
 //! "Open files…", or sent by the automation-only command the end-to-end tests use.
+//! Recording from the microphone, and the recovery of recordings a crash left
+//! unfinished, live in [`recording`].
 
 mod active_model;
 mod allowed_paths;
@@ -15,6 +17,7 @@ mod drop;
 mod error;
 mod events;
 mod fetches;
+mod recording;
 mod settings_handle;
 mod state;
 
@@ -49,10 +52,17 @@ pub fn run(dirs: AppDirs) -> ExitCode {
             app.manage(state);
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
                 drop::on_native_drop(window.app_handle(), paths.clone());
             }
+            WindowEvent::CloseRequested { api, .. } => {
+                let state = window.state::<AppState>();
+                if state.recording.finish_before_exit(window.app_handle()) {
+                    api.prevent_close();
+                }
+            }
+            _ => {}
         })
         .run(tauri::generate_context!("../tauri.conf.json"));
 

@@ -7,6 +7,7 @@
 
 pub mod jobs;
 pub mod models;
+pub mod recording;
 pub mod settings;
 
 use super::error::{CommandError, ErrorCode};

@@ -7,6 +7,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, State};
 use whisperrr_core::export::Format;
 use whisperrr_core::models::catalog;
+use whisperrr_core::record::files;
 use whisperrr_core::settings::{SaveLocation, Settings};
 use whisperrr_core::transcribe::{default_threads, whisper_languages, Language};
 
@@ -31,6 +32,8 @@ pub struct SettingsView {
     pub default_threads: usize,
     pub max_threads: usize,
     pub formats: Vec<Format>,
+    /// The recordings folder used when the setting is empty; `None` without a home folder.
+    pub default_recordings_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Serialize, Type)]
@@ -65,6 +68,11 @@ fn apply(app: &AppHandle, settings: Settings) -> Result<SettingsView, CommandErr
         state.preload_active_model();
         state.announce_active_model(app);
     }
+    if settings.recordings_dir != previous.recordings_dir {
+        let folder = files::recordings_dir(settings.recordings_dir.as_deref());
+        tracing::info!(folder = ?folder, "recordings folder changed");
+        state.recording.scan_unfinished_in_background(folder);
+    }
     Ok(view(&state))
 }
 
@@ -76,6 +84,20 @@ pub async fn choose_output_folder(app: AppHandle, state: State<'_, AppState>) ->
     let current = state.settings.get().output_dir().map(PathBuf::from);
     let start = current.or_else(|| std::env::var_os("HOME").map(PathBuf::from));
     let folder = dialogs::pick_folder(&app, "Choose the folder for transcripts", start.as_deref()).await;
+    if let Some(folder) = &folder {
+        state.allowed.allow(folder.clone());
+    }
+    Ok(folder)
+}
+
+/// Asks for the folder recordings go to. Returns it, or `None` when the dialog was closed
+/// without choosing; the page then saves it with [`update_settings`].
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_recordings_folder(app: AppHandle, state: State<'_, AppState>) -> Result<Option<PathBuf>, CommandError> {
+    let current = files::recordings_dir(state.settings.get().recordings_dir.as_deref());
+    let start = current.filter(|folder| folder.is_dir()).or_else(|| std::env::var_os("HOME").map(PathBuf::from));
+    let folder = dialogs::pick_folder(&app, "Choose the folder for recordings", start.as_deref()).await;
     if let Some(folder) = &folder {
         state.allowed.allow(folder.clone());
     }
@@ -94,6 +116,7 @@ fn view(state: &AppState) -> SettingsView {
         default_threads: default_threads(),
         max_threads: MAX_THREADS,
         formats: Format::ALL.to_vec(),
+        default_recordings_dir: files::default_recordings_dir(),
     }
 }
 
@@ -116,6 +139,12 @@ fn validate(state: &AppState, previous: &Settings, settings: &Settings) -> Resul
     if let SaveLocation::Folder(folder) = &settings.save_location {
         let unchanged = previous.save_location == settings.save_location;
         if !unchanged {
+            state.allowed.check(folder, &[])?;
+        }
+    }
+
+    if let Some(folder) = &settings.recordings_dir {
+        if previous.recordings_dir.as_ref() != Some(folder) {
             state.allowed.check(folder, &[])?;
         }
     }
