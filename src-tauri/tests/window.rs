@@ -2,9 +2,11 @@
 //! Files go in through the same handler a native drop uses, and whisper runs with the
 //! tiny.en model on one thread. Every test saves screenshots to `target/e2e-artifacts/`.
 //!
-//! Needs Xvfb, WebKitWebDriver, ImageMagick's `import`, xdotool and ffmpeg
-//! (`.ci/install-deps --test`); a missing tool fails the test with what to install.
+//! Needs Xvfb, WebKitWebDriver, ImageMagick's `import`, xdotool, ffmpeg and, for the
+//! Record tab (`window_record`), PulseAudio with `paplay` (`.ci/install-deps --test`); a
+//! missing tool fails the test with what to install.
 
+mod window_record;
 mod window_support;
 
 use std::fs;
