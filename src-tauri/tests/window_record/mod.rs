@@ -19,6 +19,10 @@ use crate::{names_in, words, MODEL_READY, QUEUE_IDLE};
 
 const RECORD_TAB: &str = "button.tab[data-view='record']";
 
+/// Words of `jfk.wav` that tiny.en gets right in live text; it sometimes hears "ask not"
+/// as "S not".
+const JFK_KEY_WORDS: &[&str] = &["fellow", "americans", "country"];
+
 /// The app's PulseAudio client reads this, so the app records from the test's server.
 const PULSE_SERVER: &str = "PULSE_SERVER";
 
@@ -88,6 +92,33 @@ fn duration_s(path: &Path) -> f64 {
     decoded.samples.len() as f64 / 16_000.0
 }
 
+/// Fails unless every word in `expected` appears in `text`, ignoring case and punctuation.
+fn key_words_in(text: &str, expected: &[&str]) {
+    let found = words(text);
+    for word in expected {
+        assert!(found.split(' ').any(|found| found == *word), "'{word}' missing from: {text}");
+    }
+}
+
+/// Waits until the live text has no tentative tail and its committed text stayed the
+/// same for 1.5 s, and returns the committed text.
+fn settled_text(window: &TestWindow) -> String {
+    let mut last = live_text(window);
+    let mut since = Instant::now();
+    let deadline = Instant::now() + crate::window_support::WAIT_LIMIT;
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = live_text(window);
+        if now != last {
+            last = now;
+            since = Instant::now();
+        } else if last.1.is_empty() && since.elapsed() >= Duration::from_millis(1500) {
+            return last.0;
+        }
+        assert!(Instant::now() < deadline, "the live text never settled: {last:?}");
+    }
+}
+
 /// Seconds in an `m:ss` clock.
 fn clock_seconds(clock: &str) -> u64 {
     let (minutes, seconds) = clock.split_once(':').unwrap_or_else(|| panic!("'{clock}' is not m:ss"));
@@ -120,7 +151,17 @@ fn recording_shows_live_text_and_saves_files() {
     warm_up.kill().unwrap();
     warm_up.wait().unwrap();
 
-    // Recording: words while the clip plays, the level, the elapsed time.
+    // Recording: words while the clip plays, the level, the elapsed time, and a page that
+    // never stalls.
+    window.js(
+        "window.maxTimerGap = 0;
+        let last = performance.now();
+        setInterval(() => {
+            const now = performance.now();
+            window.maxTimerGap = Math.max(window.maxTimerGap, now - last);
+            last = now;
+        }, 100);",
+    );
     window.session.click("#record-start").unwrap();
     wait_phase(&window, "recording");
     assert!(window.js("return document.getElementById('record-start').disabled").as_bool().unwrap());
@@ -143,17 +184,27 @@ fn recording_shows_live_text_and_saves_files() {
     let rate = level_rate(&window);
     assert!(rate >= 10.0, "the level meter changed {rate:.1} times a second while recording");
 
-    let committed = window.wait_until(
-        "the last phrase to be committed",
-        "const text = document.getElementById('record-committed').textContent;
-        const words = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ');
-        return words.includes('ask not what your country') && text",
+    window.wait_until(
+        "the key words to be committed",
+        "const text = document.getElementById('record-committed').textContent.toLowerCase();
+        return ['fellow', 'americans', 'country'].every((word) => text.includes(word))",
     );
-    assert!(words(committed.as_str().unwrap()).contains("my fellow americans"), "{committed}");
+    let committed = settled_text(&window);
+    key_words_in(&committed, JFK_KEY_WORDS);
     let elapsed = window.js("return document.getElementById('record-elapsed').textContent");
     assert!(clock_seconds(elapsed.as_str().unwrap()) >= 11, "elapsed time shown: {elapsed}");
     let tentative_style = window.js("return getComputedStyle(document.getElementById('record-tentative')).fontStyle");
     assert_eq!(tentative_style, json!("italic"), "the tentative tail must look different from committed text");
+    let max_gap = window.js("return window.maxTimerGap").as_f64().unwrap();
+    assert!(max_gap <= 250.0, "the page stalled for {max_gap:.0} ms while recording");
+
+    // A reload loses nothing: the recording goes on and its text comes back.
+    window.session.refresh().unwrap();
+    window.wait_until("the page to load again", "return document.body.dataset.ready === 'true'");
+    window.session.click(RECORD_TAB).unwrap();
+    assert_eq!(phase(&window), "recording");
+    let (reloaded, _) = live_text(&window);
+    assert!(words(&reloaded).starts_with(&words(&committed)), "before the reload: {committed}\nafter: {reloaded}");
 
     // A file added while recording waits, so whisper never runs twice at once.
     let input = window.add_clip("jfk.wav", &window.work(), "queued.wav");
@@ -177,7 +228,7 @@ fn recording_shows_live_text_and_saves_files() {
     assert!(wav.file_name().unwrap().to_string_lossy().starts_with("recording-"), "{}", wav.display());
     assert!(duration_s(wav) >= 11.0, "the WAV lasts {} s", duration_s(wav));
     let txt = fs::read_to_string(with_extension(&paths, "txt")).unwrap();
-    assert!(words(&txt).contains("ask not what your country"), "{txt}");
+    key_words_in(&txt, JFK_KEY_WORDS);
     assert!(fs::read_to_string(with_extension(&paths, "srt")).unwrap().starts_with("1\n00:00:"));
     assert_eq!(window.js("return document.getElementById('record-message').hidden"), json!(true));
     let shown = window.js("return document.getElementById('record-saved').innerText");
@@ -229,7 +280,7 @@ fn lost_microphone_keeps_what_was_recorded() {
     window.wait_until("the saved files", "return document.querySelectorAll('#record-saved-list .saved-path').length === 3");
     let paths = saved_paths(&window);
     let txt = fs::read_to_string(with_extension(&paths, "txt")).unwrap();
-    assert!(words(&txt).contains("fellow americans"), "{txt}");
+    key_words_in(&txt, &["fellow", "americans"]);
     assert!(duration_s(with_extension(&paths, "wav")) >= 1.0);
     window.screenshot("lost");
 }
