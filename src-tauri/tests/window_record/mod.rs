@@ -165,6 +165,11 @@ fn recording_shows_live_text_and_saves_files() {
     window.session.click("#record-start").unwrap();
     wait_phase(&window, "recording");
     assert!(window.js("return document.getElementById('record-start').disabled").as_bool().unwrap());
+    window.session.click("#record-pause").unwrap();
+    wait_phase(&window, "paused");
+    assert_eq!(window.js("return document.getElementById('record-pause').textContent"), json!("Resume"));
+    window.session.click("#record-pause").unwrap();
+    wait_phase(&window, "recording");
     let mut player = mic.play(&clip("jfk.wav")).unwrap();
 
     let mut text_while_playing = String::new();
