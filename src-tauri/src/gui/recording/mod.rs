@@ -275,8 +275,7 @@ impl RecordingService {
     /// recording's files are saved. Returns false when the window may close at once:
     /// nothing runs, or this is the second request, which leaves the recording to be
     /// recovered on the next start.
-    // NOTE: no test closes the window mid-recording: without a window manager, Xvfb sends
-    // no close request that WebDriver or xdotool could trigger.
+    // NOTE: no test closes the window mid-recording, so this path has not run under test.
     pub fn finish_before_exit(&self, app: &AppHandle) -> bool {
         let mut control = self.lock();
         if control.closing || matches!(control.activity, Activity::Idle) {
