@@ -75,8 +75,9 @@ fn display_available() -> bool {
 fn exit_skipping_destructors(code: u8) -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` only ends the process. The log writer was flushed by dropping its
-    // guard, and the standard streams were flushed above.
+    // SAFETY: `_exit` only ends the process, and nothing after this point needs to run.
+    // Log lines still queued in the non-blocking writer are lost unless the caller dropped
+    // its guard first, as `main` does.
     unsafe { libc::_exit(i32::from(code)) }
 }
 
