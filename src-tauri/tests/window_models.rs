@@ -57,9 +57,20 @@ fn open_models_page(window: &TestWindow) {
     window.wait_until("the models page", "return document.querySelectorAll('#models-body tr').length > 2");
 }
 
-/// Presses the button of model `name`'s row whose accessible name is `label`.
+/// Presses the button whose accessible name is `label` on the models page, once a redraw
+/// has put it there.
 fn press(window: &TestWindow, label: &str) {
-    window.session.click(&format!("#models-body button[aria-label='{label}']")).unwrap();
+    let selector = format!("#models-body button[aria-label='{label}']");
+    window.wait_until(&format!("the button '{label}'"), &format!("return document.querySelector({selector:?}) !== null"));
+    window.session.click(&selector).unwrap();
+}
+
+/// Script that returns whether the header shows model `name` as ready.
+fn model_ready(name: &str) -> String {
+    format!(
+        "const status = document.getElementById('model-status');
+        return status.dataset.state === 'ready' && document.getElementById('model-status-name').textContent === {name:?}"
+    )
 }
 
 #[test]
@@ -197,8 +208,7 @@ fn ct2_folder_imported_used_and_removed() {
     window.screenshot("imported");
 
     press(&window, "Use faster-whisper-tiny for new jobs");
-    window.wait_until("the model to be ready", MODEL_READY);
-    assert_eq!(window.js("return document.getElementById('model-status-name').textContent"), json!("faster-whisper-tiny"));
+    window.wait_until("the imported model to be ready", &model_ready("faster-whisper-tiny"));
     window.session.click("button.tab[data-view='jobs']").unwrap();
     let input = window.add_clip("jfk.wav", &window.work(), "jfk.wav");
     let id = first_job_id(&window.drop_paths(&[input]));
@@ -214,7 +224,10 @@ fn ct2_folder_imported_used_and_removed() {
         "return document.querySelector('#models-body tr[data-model=\"faster-whisper-tiny\"]') === null",
     );
     assert!(!installed.exists(), "the removed model is still on disk");
-    assert_eq!(window.js("return document.getElementById('model-status-name').textContent"), json!("base"));
+    window.wait_until(
+        "the default model to become active",
+        "return document.getElementById('model-status-name').textContent === 'base'",
+    );
     window.screenshot("removed");
 }
 
@@ -247,7 +260,7 @@ fn base_chosen_detects_french() {
     open_models_page(&window);
     window.wait_until("base to be listed as installed", &row_shows("base", "Installed"));
     press(&window, "Use base for new jobs");
-    window.wait_until("the model to be ready", MODEL_READY);
+    window.wait_until("base to be ready", &model_ready("base"));
 
     // tiny.en set the language to English, and base offers every language and auto.
     window.session.click("button.tab[data-view='settings']").unwrap();
