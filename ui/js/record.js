@@ -177,7 +177,9 @@ function applySummary(next) {
   renderText();
   renderSaved(next.saved);
   renderUnfinished(next);
-  if (next.phase !== "recording" && next.phase !== "paused") byId("record-elapsed").textContent = formatDuration(next.recorded_ms);
+  // Level events refresh this many times a second while recording. The summary sets it
+  // too, so a reloaded page shows the length at once.
+  byId("record-elapsed").textContent = formatDuration(next.recorded_ms);
 
   const backlog = byId("record-backlog");
   backlog.hidden = next.backlog_ms === 0;

@@ -210,6 +210,8 @@ fn recording_shows_live_text_and_saves_files() {
     assert_eq!(phase(&window), "recording");
     let (reloaded, _) = live_text(&window);
     assert!(words(&reloaded).starts_with(&words(&committed)), "before the reload: {committed}\nafter: {reloaded}");
+    let elapsed = window.js("return document.getElementById('record-elapsed').textContent");
+    assert!(clock_seconds(elapsed.as_str().unwrap()) >= 11, "elapsed time after the reload: {elapsed}");
 
     // A file added while recording waits, so whisper never runs twice at once.
     let input = window.add_clip("jfk.wav", &window.work(), "queued.wav");
