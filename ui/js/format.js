@@ -41,7 +41,7 @@ export function fileName(path) {
 export function describeFetch(progress, stepLabels) {
   const from = progress.source ? `from ${progress.source}` : null;
   if (progress.step !== "downloading" || !progress.total_bytes) {
-    return from ? `${stepLabels[progress.step]} (${from})` : stepLabels[progress.step];
+    return from ? `${stepLabels[progress.step]}, ${from}` : stepLabels[progress.step];
   }
   const parts = [`${formatBytes(progress.done_bytes)} of ${formatBytes(progress.total_bytes)}`];
   if (progress.bytes_per_second) parts.push(`${formatBytes(progress.bytes_per_second)}/s`);

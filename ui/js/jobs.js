@@ -91,7 +91,7 @@ class JobView {
     this.errorElement.hidden = !summary.error;
     this.errorElement.textContent =
       summary.status === "unsaved"
-        ? `The transcript could not be saved beside the audio (${summary.error}). It is kept here: choose a folder for its files, or use Save as….`
+        ? `The transcript could not be saved beside the audio (${summary.error}). It is kept here: choose a folder for its files, or use Save as…`
         : summary.error ?? "";
     this.warningsElement.hidden = summary.warnings.length === 0;
     replaceChildren(this.warningsElement, summary.warnings.map((warning) => el("li", { text: warning })));

@@ -81,8 +81,8 @@ function reportFetchEnd(ended) {
   resetFetchControls();
   if (ended.outcome === "failed") showNotice("error", `Installing the model ${ended.name} failed`, [ended.message ?? ""]);
   if (ended.outcome === "installed") {
-    const from = ended.source ? ` from ${ended.source}` : "";
-    showNotice("info", `The model ${ended.name} is installed${from}`);
+    const from = ended.source ? `, from ${ended.source}` : "";
+    showNotice("info", `The model ${ended.name} is installed${from}.`);
   }
 }
 

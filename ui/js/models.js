@@ -53,7 +53,7 @@ function actionsCell(model) {
   } else if (!model.installed_path && model.in_catalog) {
     actions.push(action("Fetch", `Fetch ${model.name}`, () => commands.fetchModel(model.name), "Fetching the model"));
   }
-  if (!model.active) {
+  if (!model.active && model.installed_path) {
     actions.push(action("Use", `Use ${model.name} for new jobs`, () => commands.useModel(model.name), "Choosing the model"));
   }
   const removable = !model.fetching && (model.installed_path || model.partial_bytes !== null);
@@ -128,13 +128,32 @@ export async function renderModels() {
   }
 }
 
+/** Name of the model the last import started, whose outcome shows beside the buttons. */
+let importing = null;
+
+function setImportStatus(text) {
+  document.getElementById("models-import-status").textContent = text;
+}
+
 async function importModel(folder) {
   try {
     const name = await unwrap(commands.importModel(folder));
-    if (name !== null) await renderModels();
+    if (name === null) return;
+    importing = name;
+    setImportStatus(`Installing ${name}…`);
+    await renderModels();
   } catch (error) {
+    setImportStatus(`Import failed: ${error.message ?? error}`);
     showCommandError("Importing the model", error);
   }
+}
+
+function reportImportEnd(ended) {
+  if (ended.name !== importing) return;
+  importing = null;
+  if (ended.outcome === "installed") setImportStatus(`Installed ${ended.name}. Choose Use in its row to transcribe with it.`);
+  else if (ended.outcome === "failed") setImportStatus(`Import of ${ended.name} failed: ${ended.message ?? "unknown error"}`);
+  else setImportStatus(`Import of ${ended.name} cancelled.`);
 }
 
 export async function initModels() {
@@ -142,7 +161,10 @@ export async function initModels() {
   document.getElementById("import-model-folder").addEventListener("click", () => importModel(true));
 
   await events.modelFetchProgress.listen((event) => progressByModel.set(event.payload.name, event.payload));
-  await events.modelFetchEnded.listen((event) => progressByModel.delete(event.payload.name));
+  await events.modelFetchEnded.listen((event) => {
+    progressByModel.delete(event.payload.name);
+    reportImportEnd(event.payload);
+  });
 
   // Redraws are cheap next to a download, but are kept to one per animation frame.
   let pending = false;

@@ -4,6 +4,9 @@ import { el } from "./dom.js";
 
 const container = () => document.getElementById("notices");
 
+/** How long a message that needs no action stays, in milliseconds. */
+const INFO_NOTICE_MS = 10000;
+
 /**
  * Shows a dismissible message.
  * @param {"error" | "warning" | "info"} kind
@@ -21,10 +24,19 @@ export function showNotice(kind, title, lines = []) {
     dismiss,
   ]);
   dismiss.addEventListener("click", () => {
+    // Focus moves to the next message, or to the page without scrolling it, so the
+    // controls under the pointer stay where they were.
+    const next = notice.nextElementSibling ?? notice.previousElementSibling;
     notice.remove();
-    document.getElementById("main").focus();
+    if (next) next.querySelector("button").focus({ preventScroll: true });
+    else document.getElementById("main").focus({ preventScroll: true });
   });
   container().append(notice);
+  if (kind === "info") {
+    setTimeout(() => {
+      if (!notice.contains(document.activeElement)) notice.remove();
+    }, INFO_NOTICE_MS);
+  }
   return notice;
 }
 

@@ -42,12 +42,15 @@ function render(view) {
   const codes = view.languages.map((option) => option.code).join(" ");
   if (language.dataset.codes !== codes) {
     language.dataset.codes = codes;
+    // A model with one language (English-only) has nothing to detect.
+    const auto = view.languages.length > 1 ? [el("option", { value: "auto", text: "Detect automatically" })] : [];
     replaceChildren(language, [
-      el("option", { value: "auto", text: "Detect automatically" }),
+      ...auto,
       ...view.languages.map((option) => el("option", { value: option.code, text: `${option.name} (${option.code})` })),
     ]);
   }
   language.value = settings.language;
+  if (language.selectedIndex === -1) language.selectedIndex = 0;
   document.getElementById("setting-model").value = settings.model;
   const translate = document.getElementById("setting-translate");
   translate.checked = settings.translate;

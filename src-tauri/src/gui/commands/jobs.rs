@@ -151,6 +151,12 @@ fn reveal(path: &std::path::Path) -> Result<(), CommandError> {
     let folder = path.parent().unwrap_or(path);
     tauri_plugin_opener::open_path(folder, None::<&str>).map_err(|error| {
         tracing::warn!(folder = %folder.display(), %error, "cannot open the folder");
-        CommandError::new(ErrorCode::Desktop, format!("cannot open the folder '{}': {error}", folder.display()))
+        CommandError::new(
+            ErrorCode::Desktop,
+            format!(
+                "No file manager could open the folder {}. Open it yourself, or install a file manager such as Files (Nautilus).",
+                folder.display()
+            ),
+        )
     })
 }

@@ -24,7 +24,7 @@ pub struct ModelEntry {
     pub description: Option<String>,
     /// Size of the installed file, or of the file a fetch installs.
     pub size_bytes: u64,
-    /// False for English-only models; `None` when unknown (a file outside the catalog).
+    /// False for English-only models, `None` when the file's header cannot be read.
     pub multilingual: Option<bool>,
     pub in_catalog: bool,
     pub installed_path: Option<PathBuf>,
@@ -76,10 +76,11 @@ fn models_view(state: &AppState) -> ModelsView {
         .collect();
     models.extend(installed.into_iter().map(|(name, (path, size))| ModelEntry {
         active: name == active_name,
+        // The file's header gives the vocabulary size, which tells English-only models apart.
+        multilingual: state.models.capabilities(&name).ok().map(|capabilities| capabilities.multilingual),
         name,
         description: None,
         size_bytes: size,
-        multilingual: None,
         in_catalog: false,
         installed_path: Some(path),
         partial_bytes: None,
