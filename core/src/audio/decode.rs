@@ -1,8 +1,11 @@
-//! The packet loop of [`decode_for_whisper`]: read, decode, recover from bad packets, and
-//! sum up what happened.
+//! The packet loop: read, decode, recover from bad packets, and sum up what happened.
+//!
+//! [`DecodeStream`] hands out the 16 kHz output a block at a time, so a caller can analyse or
+//! transcribe a long file without holding all of it. [`decode_for_whisper`] collects the
+//! whole output for callers that want one buffer.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::AudioDecoder;
 use symphonia::core::errors::Error as SymphoniaError;
@@ -12,7 +15,7 @@ use super::guard::catch_panic;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
 use super::source::{ChosenTrack, Source};
-use super::{DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
+use super::{AudioInfo, DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
 
 /// Shortfall against the duration in the header that counts as truncation, in milliseconds.
@@ -22,18 +25,12 @@ const TRUNCATION_TOLERANCE_MS: u64 = 250;
 
 /// Decodes the first decodable audio track of `path` to 16 kHz mono samples for whisper.
 ///
-/// Packets are downmixed and resampled as they are decoded, so the only buffer that grows
-/// with the file is the 16 kHz output. `on_progress` is called at the start, after each
-/// further second of decoded audio, and at the end. `cancel` is checked before each packet.
+/// `on_progress` is called at the start, after each further second of decoded audio, and at
+/// the end. `cancel` is checked before each packet. Recovery from damage is described on
+/// [`DecodeStream`].
 ///
-/// A packet that fails to decode is replaced by silence of its duration, so later audio keeps
-/// its time, and the result carries a [`DecodeWarning::SkippedPackets`]. A file that ends
-/// early yields the audio before the end and a [`DecodeWarning::Truncated`]. Audio shorter
-/// than one sample at 16 kHz counts as [`DecodeError::NoSamples`].
-///
-/// NOTE: symphonia 0.6.1's Ogg and Matroska readers drop a damaged page or block without an
-/// error and without a jump in the packet timestamps, so the audio after it comes early by
-/// the lost length and no warning is raised.
+/// The whole output is returned in one buffer of 64 kB per second of audio. Long files are
+/// better read block by block with [`DecodeStream`].
 pub fn decode_for_whisper(
     path: &Path,
     on_progress: &mut dyn FnMut(DecodeProgress),
@@ -41,57 +38,217 @@ pub fn decode_for_whisper(
 ) -> Result<DecodedAudio, DecodeError> {
     check_cancel(path, cancel)?;
 
-    let mut source = Source::open(path)?;
-    let mut progress = ProgressReporter::new(on_progress, source.info.duration_ms);
-    let mut pipeline = Pipeline::new(source.info.duration_ms);
-    let mut tally = PacketTally::default();
+    let mut stream = DecodeStream::open(path)?;
+    let mut progress = ProgressReporter::new(on_progress, stream.progress());
+    let mut samples = Vec::new();
 
-    let end = read_packets(
-        path,
-        &mut source,
-        &mut pipeline,
-        &mut progress,
-        &mut tally,
-        cancel,
-    )?;
-
-    if tally.decoded == 0 {
-        return Err(nothing_decoded(path, &tally, end));
+    while stream.read(&mut samples, cancel)? > 0 {
+        progress.update(stream.progress());
     }
-
-    let decoded_ms = pipeline.decoded_ms();
-    let first_format = pipeline.first_format();
-    let (samples, mut warnings) = pipeline.finish().map_err(|source| DecodeError::Resample {
-        path: path.into(),
-        source,
-    })?;
     if samples.is_empty() {
         return Err(DecodeError::NoSamples { path: path.into() });
     }
 
-    if tally.skipped > 0 {
-        warnings.push(DecodeWarning::SkippedPackets {
-            count: tally.skipped,
-            silence_ms: tally.skipped_ns / 1_000_000,
-            last_error: tally.last_error.clone().unwrap_or_default(),
-        });
-    }
-    warnings.extend(end_warning(end, decoded_ms, source.track.stated_ms));
-
-    for warning in &warnings {
-        tracing::warn!(path = %path.display(), %warning, "decoded with a problem");
-    }
-    progress.finish(decoded_ms);
-
-    let mut info = source.info;
-    info.sample_rate = first_format.map(|(rate, _)| rate);
-    info.channels = first_format.map(|(_, channels)| channels);
+    let end_progress = stream.progress();
+    let summary = stream.finish();
+    progress.finish(end_progress);
 
     Ok(DecodedAudio {
         samples,
-        source: info,
-        warnings,
+        source: summary.source,
+        warnings: summary.warnings,
     })
+}
+
+/// A file being decoded to 16 kHz mono, read block by block with [`read`](Self::read).
+///
+/// Packets are downmixed and resampled as they are decoded, so memory stays the same
+/// whatever the file's length. A packet that fails to decode is replaced by silence of its
+/// duration, so later audio keeps its time, and the summary carries a
+/// [`DecodeWarning::SkippedPackets`]. A file that ends early yields the audio before the end
+/// and a [`DecodeWarning::Truncated`].
+///
+/// Decoding is deterministic: opening the same file again yields the same samples, which
+/// lets a caller read a file once to analyse it and again to transcribe it.
+///
+/// NOTE: symphonia 0.6.1's Ogg and Matroska readers drop a damaged page or block without an
+/// error and without a jump in the packet timestamps, so the audio after it comes early by
+/// the lost length and no warning is raised.
+pub struct DecodeStream {
+    path: PathBuf,
+    source: Source,
+    pipeline: Pipeline,
+    tally: PacketTally,
+    /// Why the packet loop ended, once it has.
+    end: Option<StreamEnd>,
+    /// Warnings from the pipeline, collected when it is flushed at the end.
+    pipeline_warnings: Vec<DecodeWarning>,
+}
+
+/// What [`DecodeStream::finish`] reports about a fully read file.
+#[derive(Clone, Debug)]
+pub struct DecodeSummary {
+    /// The file and track as decoded: `sample_rate` and `channels` come from the first
+    /// decoded packet rather than from the container.
+    pub source: AudioInfo,
+    /// Problems that decoding worked around: sample rate changes in stream order, then
+    /// skipped packets, then how the stream ended.
+    pub warnings: Vec<DecodeWarning>,
+}
+
+impl DecodeStream {
+    /// Opens `path` and prepares the decoder of its first decodable audio track.
+    pub fn open(path: &Path) -> Result<Self, DecodeError> {
+        let source = Source::open(path)?;
+        Ok(DecodeStream {
+            path: path.to_path_buf(),
+            source,
+            pipeline: Pipeline::new(),
+            tally: PacketTally::default(),
+            end: None,
+            pipeline_warnings: Vec::new(),
+        })
+    }
+
+    /// Facts from the container. `sample_rate` and `channels` may still change to those of
+    /// the first decoded packet, which [`finish`](Self::finish) reports.
+    pub fn info(&self) -> &AudioInfo {
+        &self.source.info
+    }
+
+    /// Where decoding stands: time decoded and bytes of the file read so far.
+    pub fn progress(&self) -> DecodeProgress {
+        DecodeProgress {
+            decoded_ms: self.pipeline.decoded_ms(),
+            total_ms: self.source.info.duration_ms,
+            read_bytes: self.source.read_bytes(),
+            file_bytes: self.source.file_bytes,
+        }
+    }
+
+    /// Decodes packets until some 16 kHz output is ready, appends it to `out` and returns
+    /// the number of samples appended. Returns 0 once the file is fully read.
+    ///
+    /// Fails when the file yields no decodable packet at all, when the resampler rejects the
+    /// sample rate, and when `cancel` is raised.
+    pub fn read(&mut self, out: &mut Vec<f32>, cancel: &CancelToken) -> Result<usize, DecodeError> {
+        let before = out.len();
+
+        while self.end.is_none() {
+            check_cancel(&self.path, cancel)?;
+
+            if let Some(end) = self.decode_next_packet()? {
+                self.end_stream(end)?;
+            }
+            self.pipeline.take_output(out);
+            if out.len() > before {
+                break;
+            }
+        }
+
+        self.pipeline.take_output(out);
+        Ok(out.len() - before)
+    }
+
+    /// Returns the summary of a file that [`read`](Self::read) has read to the end, and logs
+    /// its warnings. Called earlier, it reports the part read so far.
+    pub fn finish(self) -> DecodeSummary {
+        let decoded_ms = self.pipeline.decoded_ms();
+        let mut warnings = self.pipeline_warnings;
+
+        if self.tally.skipped > 0 {
+            warnings.push(DecodeWarning::SkippedPackets {
+                count: self.tally.skipped,
+                silence_ms: self.tally.skipped_ns / 1_000_000,
+                last_error: self.tally.last_error.clone().unwrap_or_default(),
+            });
+        }
+        if let Some(end) = self.end {
+            warnings.extend(end_warning(end, decoded_ms, self.source.track.stated_ms));
+        }
+        for warning in &warnings {
+            tracing::warn!(path = %self.path.display(), %warning, "decoded with a problem");
+        }
+
+        let first_format = self.pipeline.first_format();
+        let mut source = self.source.info;
+        source.sample_rate = first_format.map(|(rate, _)| rate);
+        source.channels = first_format.map(|(_, channels)| channels);
+
+        DecodeSummary { source, warnings }
+    }
+
+    /// Reads and decodes one packet. Returns why the stream ended, if it did.
+    fn decode_next_packet(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
+        let path = &self.path;
+        let source = &mut self.source;
+        let resample_error = |source| DecodeError::Resample { path: path.clone(), source };
+
+        let packet = match catch_panic(|| source.reader.next_packet()) {
+            Ok(Ok(Some(packet))) => packet,
+            Ok(Ok(None)) => return Ok(Some(StreamEnd::Complete)),
+            Ok(Err(SymphoniaError::ResetRequired)) if !self.tally.reset_pending => {
+                // Symphonia's contract: the track list changed, so choose the track again
+                // and make a new decoder.
+                self.tally.reset_pending = true;
+                if let Err(error) = source.reset(path) {
+                    return Ok(Some(StreamEnd::Failed(error.to_string())));
+                }
+                return Ok(None);
+            }
+            Ok(Err(SymphoniaError::IoError(error))) if error.kind() == io::ErrorKind::UnexpectedEof => {
+                return Ok(Some(StreamEnd::UnexpectedEof));
+            }
+            Ok(Err(error)) => return Ok(Some(StreamEnd::Failed(error.to_string()))),
+            Err(message) => return Ok(Some(StreamEnd::Panicked(message))),
+        };
+        self.tally.reset_pending = false;
+
+        if packet.track_id != source.track.id {
+            return Ok(None);
+        }
+
+        let pipeline = &mut self.pipeline;
+        let tally = &mut self.tally;
+        match decode_packet(source.decoder.as_mut(), &packet, &mut pipeline.interleaved) {
+            Ok(Ok((rate, channels))) => {
+                tally.decoded += 1;
+                tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
+                pipeline.push_decoded(rate, channels).map_err(resample_error)?;
+            }
+            Ok(Err(error)) if is_recoverable(&error) => {
+                let silence_ns = skipped_packet_ns(&packet, source.track, pipeline, tally);
+                tracing::debug!(
+                    path = %path.display(),
+                    pts = packet.pts.get(),
+                    %error,
+                    silence_ns,
+                    "skipping packet"
+                );
+                tally.skipped += 1;
+                tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
+                tally.last_error = Some(error.to_string());
+            }
+            Ok(Err(error)) => return Ok(Some(StreamEnd::Failed(error.to_string()))),
+            Err(message) => return Ok(Some(StreamEnd::Panicked(message))),
+        }
+        Ok(None)
+    }
+
+    /// Records why the stream ended and flushes the resampler, or fails when nothing at all
+    /// could be decoded.
+    fn end_stream(&mut self, end: StreamEnd) -> Result<(), DecodeError> {
+        if self.tally.decoded == 0 {
+            return Err(nothing_decoded(&self.path, &self.tally, end));
+        }
+
+        self.pipeline_warnings = self.pipeline.finish().map_err(|source| DecodeError::Resample {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.end = Some(end);
+        Ok(())
+    }
 }
 
 /// Reason the packet loop ended.
@@ -115,78 +272,9 @@ struct PacketTally {
     last_error: Option<String>,
     /// Frame count of the last decoded packet, the fallback length of a skipped packet.
     last_frames: u64,
-}
-
-fn read_packets(
-    path: &Path,
-    source: &mut Source,
-    pipeline: &mut Pipeline,
-    progress: &mut ProgressReporter<'_>,
-    tally: &mut PacketTally,
-    cancel: &CancelToken,
-) -> Result<StreamEnd, DecodeError> {
-    let resample_error = |source| DecodeError::Resample {
-        path: path.into(),
-        source,
-    };
-    let mut reset_pending = false;
-
-    loop {
-        check_cancel(path, cancel)?;
-
-        let packet = match catch_panic(|| source.reader.next_packet()) {
-            Ok(Ok(Some(packet))) => packet,
-            Ok(Ok(None)) => return Ok(StreamEnd::Complete),
-            Ok(Err(SymphoniaError::ResetRequired)) if !reset_pending => {
-                // Symphonia's contract: the track list changed, so choose the track again
-                // and make a new decoder.
-                reset_pending = true;
-                if let Err(error) = source.reset(path) {
-                    return Ok(StreamEnd::Failed(error.to_string()));
-                }
-                continue;
-            }
-            Ok(Err(SymphoniaError::IoError(error)))
-                if error.kind() == io::ErrorKind::UnexpectedEof =>
-            {
-                return Ok(StreamEnd::UnexpectedEof);
-            }
-            Ok(Err(error)) => return Ok(StreamEnd::Failed(error.to_string())),
-            Err(message) => return Ok(StreamEnd::Panicked(message)),
-        };
-        reset_pending = false;
-
-        if packet.track_id != source.track.id {
-            continue;
-        }
-
-        match decode_packet(source.decoder.as_mut(), &packet, &mut pipeline.interleaved) {
-            Ok(Ok((rate, channels))) => {
-                tally.decoded += 1;
-                tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
-                pipeline
-                    .push_decoded(rate, channels)
-                    .map_err(resample_error)?;
-            }
-            Ok(Err(error)) if is_recoverable(&error) => {
-                let silence_ns = skipped_packet_ns(&packet, source.track, pipeline, tally);
-                tracing::debug!(
-                    path = %path.display(),
-                    pts = packet.pts.get(),
-                    %error,
-                    silence_ns,
-                    "skipping packet"
-                );
-                tally.skipped += 1;
-                tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
-                tally.last_error = Some(error.to_string());
-            }
-            Ok(Err(error)) => return Ok(StreamEnd::Failed(error.to_string())),
-            Err(message) => return Ok(StreamEnd::Panicked(message)),
-        }
-
-        progress.update(pipeline.decoded_ms());
-    }
+    /// The reader asked for a reset, and no packet has been read since. A second request in
+    /// a row ends the stream instead of looping.
+    reset_pending: bool,
 }
 
 /// Decodes `packet` into `interleaved` and returns its sample rate and channel count.
@@ -216,12 +304,7 @@ fn is_recoverable(error: &SymphoniaError) -> bool {
 
 /// Returns the duration of a packet that failed to decode: from its own duration and the
 /// track's time base, else the length of the last decoded packet, else zero.
-fn skipped_packet_ns(
-    packet: &Packet,
-    track: ChosenTrack,
-    pipeline: &Pipeline,
-    tally: &PacketTally,
-) -> u64 {
+fn skipped_packet_ns(packet: &Packet, track: ChosenTrack, pipeline: &Pipeline, tally: &PacketTally) -> u64 {
     let from_packet = track
         .time_base
         .filter(|_| !packet.dur.is_zero())
