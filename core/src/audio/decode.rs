@@ -12,9 +12,11 @@ use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::packet::Packet;
 
 use super::guard::catch_panic;
+use super::mp3_tail::ends_inside_frame;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
 use super::source::{ChosenTrack, Source};
+use super::timeline::{EndTrims, GapFinder};
 use super::{AudioInfo, DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
 
@@ -65,15 +67,17 @@ pub fn decode_for_whisper(
 /// Packets are downmixed and resampled as they are decoded, so memory stays the same
 /// whatever the file's length. A packet that fails to decode is replaced by silence of its
 /// duration, so later audio keeps its time, and the summary carries a
-/// [`DecodeWarning::SkippedPackets`]. A file that ends early yields the audio before the end
-/// and a [`DecodeWarning::Truncated`].
+/// [`DecodeWarning::SkippedPackets`]. So is audio that the reader dropped unreported, where
+/// the packet timestamps show a gap. A file that ends early yields the audio before the end
+/// and a [`DecodeWarning::Truncated`]. Audio that goes on past the end a header states is
+/// kept.
 ///
 /// Decoding is deterministic: opening the same file again yields the same samples, which
 /// lets a caller read a file once to analyse it and again to transcribe it.
 ///
-/// NOTE: symphonia 0.6.1's Ogg and Matroska readers drop a damaged page or block without an
-/// error and without a jump in the packet timestamps, so the audio after it comes early by
-/// the lost length and no warning is raised.
+/// NOTE: MP3 frames carry no timestamps, so when symphonia 0.6.1's MP3 reader skips frames
+/// whose headers are damaged, the audio after them comes early by the lost length (about
+/// as long as the damaged stretch) and no warning is raised.
 pub struct DecodeStream {
     path: PathBuf,
     source: Source,
@@ -83,6 +87,13 @@ pub struct DecodeStream {
     end: Option<StreamEnd>,
     /// Warnings from the pipeline, collected when it is flushed at the end.
     pipeline_warnings: Vec<DecodeWarning>,
+    end_trims: EndTrims,
+    gaps: GapFinder,
+    /// Read position when the first packet was read, where the audio data starts.
+    data_start_bytes: Option<u64>,
+    /// Data of the last packet decoded from an MP3 file, to check at the end whether the
+    /// file stops inside the frame after it.
+    last_mp3_frame: Option<Box<[u8]>>,
 }
 
 /// What [`DecodeStream::finish`] reports about a fully read file.
@@ -107,6 +118,10 @@ impl DecodeStream {
             tally: PacketTally::default(),
             end: None,
             pipeline_warnings: Vec::new(),
+            end_trims: EndTrims::default(),
+            gaps: GapFinder::default(),
+            data_start_bytes: None,
+            last_mp3_frame: None,
         })
     }
 
@@ -116,13 +131,14 @@ impl DecodeStream {
         &self.source.info
     }
 
-    /// Where decoding stands: time decoded and bytes of the file read so far.
+    /// Where decoding stands: time decoded, and bytes read since the first packet.
     pub fn progress(&self) -> DecodeProgress {
+        let start = self.data_start_bytes.unwrap_or(self.source.file_bytes);
         DecodeProgress {
             decoded_ms: self.pipeline.decoded_ms(),
             total_ms: self.source.info.duration_ms,
-            read_bytes: self.source.read_bytes(),
-            file_bytes: self.source.file_bytes,
+            read_bytes: self.source.read_bytes().saturating_sub(start),
+            file_bytes: self.source.file_bytes.saturating_sub(start),
         }
     }
 
@@ -154,7 +170,10 @@ impl DecodeStream {
     /// its warnings. Called earlier, it reports the part read so far.
     pub fn finish(self) -> DecodeSummary {
         let decoded_ms = self.pipeline.decoded_ms();
-        let mut warnings = self.pipeline_warnings;
+        let ends_inside_mp3_frame = self.ends_inside_mp3_frame();
+        let mut warnings: Vec<DecodeWarning> =
+            self.source.header_repair.iter().map(|detail| DecodeWarning::HeaderCorrected { detail: detail.clone() }).collect();
+        warnings.extend(self.pipeline_warnings);
 
         if self.tally.skipped > 0 {
             warnings.push(DecodeWarning::SkippedPackets {
@@ -164,6 +183,14 @@ impl DecodeStream {
             });
         }
         if let Some(end) = self.end {
+            let live_matroska = self.source.info.container == "matroska" && self.source.track.stated_ms.is_none();
+            let end = match end {
+                // A Matroska file written live, as browsers record WebM, states no duration
+                // and no sizes, so its normal end reads as the file ending mid-element.
+                StreamEnd::UnexpectedEof if live_matroska => StreamEnd::Complete,
+                StreamEnd::Complete if ends_inside_mp3_frame => StreamEnd::UnexpectedEof,
+                end => end,
+            };
             warnings.extend(end_warning(end, decoded_ms, self.source.track.stated_ms));
         }
         for warning in &warnings {
@@ -178,46 +205,117 @@ impl DecodeStream {
         DecodeSummary { source, warnings }
     }
 
-    /// Reads and decodes one packet. Returns why the stream ended, if it did.
+    /// True for an MP3 file that stops inside the frame after the last one decoded.
+    fn ends_inside_mp3_frame(&self) -> bool {
+        let Some(last_frame) = &self.last_mp3_frame else {
+            return false;
+        };
+        ends_inside_frame(&self.path, last_frame).unwrap_or(false)
+    }
+
+    /// Reads one packet and decodes it, or the packets held back before it. Returns why the
+    /// stream ended, if it did.
     fn decode_next_packet(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
-        let path = &self.path;
+        match self.read_packet() {
+            Next::Packet(packet) => {
+                self.data_start_bytes.get_or_insert_with(|| self.source.read_bytes());
+                for packet in self.end_trims.admit(packet) {
+                    if let Some(end) = self.decode(&packet)? {
+                        return Ok(Some(end));
+                    }
+                }
+                Ok(None)
+            }
+            Next::OtherTrack => Ok(None),
+            Next::Reset => {
+                // The previous link of a chained stream really ended, so its held packets
+                // are trimmed as marked, and decoded before the decoder is replaced.
+                if let Some(end) = self.decode_held_packets()? {
+                    return Ok(Some(end));
+                }
+                match self.source.reset(&self.path) {
+                    Ok(()) => Ok(None),
+                    Err(error) => Ok(Some(StreamEnd::Failed(error.to_string()))),
+                }
+            }
+            Next::End(end) => {
+                if matches!(end, StreamEnd::Complete | StreamEnd::UnexpectedEof) {
+                    if let Some(failure) = self.decode_held_packets()? {
+                        return Ok(Some(failure));
+                    }
+                }
+                Ok(Some(end))
+            }
+        }
+    }
+
+    fn decode_held_packets(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
+        for packet in self.end_trims.finish() {
+            if let Some(end) = self.decode(&packet)? {
+                return Ok(Some(end));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads the next packet.
+    fn read_packet(&mut self) -> Next {
         let source = &mut self.source;
-        let resample_error = |source| DecodeError::Resample { path: path.clone(), source };
 
         let packet = match catch_panic(|| source.reader.next_packet()) {
             Ok(Ok(Some(packet))) => packet,
-            Ok(Ok(None)) => return Ok(Some(StreamEnd::Complete)),
+            Ok(Ok(None)) => return Next::End(StreamEnd::Complete),
             Ok(Err(SymphoniaError::ResetRequired)) if !self.tally.reset_pending => {
                 // Symphonia's contract: the track list changed, so choose the track again
                 // and make a new decoder.
                 self.tally.reset_pending = true;
-                if let Err(error) = source.reset(path) {
-                    return Ok(Some(StreamEnd::Failed(error.to_string())));
-                }
-                return Ok(None);
+                return Next::Reset;
             }
             Ok(Err(SymphoniaError::IoError(error))) if error.kind() == io::ErrorKind::UnexpectedEof => {
-                return Ok(Some(StreamEnd::UnexpectedEof));
+                return Next::End(StreamEnd::UnexpectedEof);
             }
-            Ok(Err(error)) => return Ok(Some(StreamEnd::Failed(error.to_string()))),
-            Err(message) => return Ok(Some(StreamEnd::Panicked(message))),
+            Ok(Err(error)) => return Next::End(StreamEnd::Failed(error.to_string())),
+            Err(message) => return Next::End(StreamEnd::Panicked(message)),
         };
         self.tally.reset_pending = false;
 
-        if packet.track_id != source.track.id {
-            return Ok(None);
+        if packet.track_id == source.track.id {
+            Next::Packet(packet)
+        } else {
+            Next::OtherTrack
         }
+    }
 
+    /// Decodes one packet of the chosen track into the pipeline, first filling any gap in
+    /// the timestamps before it with silence. Returns why the stream ended, if the decoder
+    /// failed for good.
+    fn decode(&mut self, packet: &Packet) -> Result<Option<StreamEnd>, DecodeError> {
+        let path = &self.path;
+        let source = &mut self.source;
         let pipeline = &mut self.pipeline;
         let tally = &mut self.tally;
-        match decode_packet(source.decoder.as_mut(), &packet, &mut pipeline.interleaved) {
+        let resample_error = |source| DecodeError::Resample { path: path.clone(), source };
+
+        // The first packet only anchors the timeline, so it never gets a gap.
+        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, pipeline.decoded_ns());
+        if missing_ns > 0 {
+            tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, "filling a gap in the timestamps");
+            tally.skipped += 1;
+            tally.skipped_ns += pipeline.push_silence(missing_ns).map_err(resample_error)?;
+            tally.last_error.get_or_insert_with(|| "audio missing between packets".to_owned());
+        }
+
+        match decode_packet(source.decoder.as_mut(), packet, &mut pipeline.interleaved) {
             Ok(Ok((rate, channels))) => {
+                if source.info.container == "mp3" {
+                    self.last_mp3_frame = Some(packet.data.clone());
+                }
                 tally.decoded += 1;
                 tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
                 pipeline.push_decoded(rate, channels).map_err(resample_error)?;
             }
-            Ok(Err(error)) if is_recoverable(&error) => {
-                let silence_ns = skipped_packet_ns(&packet, source.track, pipeline, tally);
+            Ok(Err(error)) if is_recoverable(&error, tally.decoded) => {
+                let silence_ns = skipped_packet_ns(packet, source.track, pipeline, tally);
                 tracing::debug!(
                     path = %path.display(),
                     pts = packet.pts.get(),
@@ -249,6 +347,16 @@ impl DecodeStream {
         self.end = Some(end);
         Ok(())
     }
+}
+
+/// What reading the next packet gave.
+enum Next {
+    Packet(Packet),
+    /// A packet of a track other than the chosen one.
+    OtherTrack,
+    /// The track list changed, as at the start of the next link of a chained Ogg stream.
+    Reset,
+    End(StreamEnd),
 }
 
 /// Reason the packet loop ended.
@@ -294,12 +402,15 @@ fn decode_packet(
 
 /// Returns whether the decoder can go on after `error`, which symphonia documents for
 /// malformed data (`DecodeError`) and for a packet that ends early (`IoError`). A packet that
-/// exceeds a decoder limit is skipped the same way.
-fn is_recoverable(error: &SymphoniaError) -> bool {
-    matches!(
-        error,
-        SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_) | SymphoniaError::LimitError(_)
-    )
+/// exceeds a decoder limit is skipped the same way, and so is one that uses an unsupported
+/// feature once `decoded` packets decoded fine, because a damaged packet can read as one
+/// (symphonia's AAC decoder reports garbage as an unsupported "program config" element).
+fn is_recoverable(error: &SymphoniaError, decoded: u64) -> bool {
+    match error {
+        SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_) | SymphoniaError::LimitError(_) => true,
+        SymphoniaError::Unsupported(_) => decoded > 0,
+        _ => false,
+    }
 }
 
 /// Returns the duration of a packet that failed to decode: from its own duration and the

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use symphonia::core::io::MediaSource;
 
+use super::riff_repair::Patch;
+
 /// A file that records its read position where the decoder loop can see it.
 ///
 /// Symphonia owns the source once reading starts, so the position is shared through an
@@ -16,6 +18,8 @@ pub(super) struct FileSource {
     file: File,
     len: u64,
     position: Arc<AtomicU64>,
+    /// Bytes read in place of the file's own at the given offsets: corrected header sizes.
+    patches: Vec<Patch>,
 }
 
 /// The read position of a [`FileSource`] in bytes from the start of the file.
@@ -29,13 +33,15 @@ impl ReadPosition {
 }
 
 impl FileSource {
-    /// Wraps `file`, whose length is `len` bytes.
-    pub fn new(file: File, len: u64) -> (Self, ReadPosition) {
+    /// Wraps `file`, whose length is `len` bytes, reading `patches` in place of the bytes
+    /// they cover.
+    pub fn new(file: File, len: u64, patches: Vec<Patch>) -> (Self, ReadPosition) {
         let position = ReadPosition::default();
         let source = FileSource {
             file,
             len,
             position: Arc::clone(&position.0),
+            patches,
         };
         (source, position)
     }
@@ -43,8 +49,18 @@ impl FileSource {
 
 impl Read for FileSource {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let start = self.position.load(Ordering::Relaxed);
         let count = self.file.read(buf)?;
         self.position.fetch_add(count as u64, Ordering::Relaxed);
+
+        for (offset, bytes) in &self.patches {
+            for (index, byte) in bytes.iter().enumerate() {
+                let at = offset + index as u64;
+                if (start..start + count as u64).contains(&at) {
+                    buf[(at - start) as usize] = *byte;
+                }
+            }
+        }
         Ok(count)
     }
 }
@@ -76,7 +92,7 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         std::io::Write::write_all(&mut file, &[7; 100]).unwrap();
         file.rewind().unwrap();
-        let (mut source, position) = FileSource::new(file, 100);
+        let (mut source, position) = FileSource::new(file, 100, Vec::new());
 
         let mut buf = [0; 30];
         source.read_exact(&mut buf).unwrap();
@@ -85,5 +101,21 @@ mod tests {
         source.seek(SeekFrom::End(-10)).unwrap();
         assert_eq!(position.get(), 90);
         assert_eq!(source.byte_len(), Some(100));
+    }
+
+    #[test]
+    fn patches_replace_bytes_across_reads() {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &[0; 16]).unwrap();
+        file.rewind().unwrap();
+        let (mut source, _) = FileSource::new(file, 16, vec![(6, [1, 2, 3, 4])]);
+
+        let mut first = [0; 8];
+        source.read_exact(&mut first).unwrap();
+        let mut second = [0; 8];
+        source.read_exact(&mut second).unwrap();
+
+        assert_eq!(first, [0, 0, 0, 0, 0, 0, 1, 2]);
+        assert_eq!(second, [3, 4, 0, 0, 0, 0, 0, 0]);
     }
 }

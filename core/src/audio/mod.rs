@@ -18,11 +18,14 @@ mod downmix;
 mod error;
 mod file_source;
 mod guard;
+mod mp3_tail;
 mod pipeline;
 mod progress;
 mod resample;
+mod riff_repair;
 mod samples;
 mod source;
+mod timeline;
 mod unsupported;
 
 use serde::Serialize;
@@ -62,11 +65,12 @@ pub struct DecodeProgress {
     /// Duration of the track in milliseconds as the container states it, if it does. It can
     /// be wrong in a damaged file, so `decoded_ms` may exceed it.
     pub total_ms: Option<u64>,
-    /// Bytes of the file read so far. Unlike the stated duration, this is always known and
-    /// reaches `file_bytes` at the end, though readers that jump between an index and the
-    /// samples do not move through the file at an even pace.
+    /// Bytes of the file read since the first packet. Unlike the stated duration, this is
+    /// always known and reaches `file_bytes` at the end, though it moves in steps of the
+    /// reader's buffer (32 kB) and unevenly where a reader jumps between index and samples.
     pub read_bytes: u64,
-    /// Length of the file in bytes.
+    /// Bytes of the file from the first packet to the end, where headers, tags and cover
+    /// images are not counted; the whole file until the first packet is read.
     pub file_bytes: u64,
 }
 

@@ -16,6 +16,7 @@ use symphonia::core::units::{Duration, TimeBase};
 use super::codecs::make_decoder;
 use super::file_source::{FileSource, ReadPosition};
 use super::guard::catch_panic;
+use super::riff_repair;
 use super::unsupported;
 use super::{AudioInfo, DecodeError};
 
@@ -27,6 +28,8 @@ pub(super) struct Source {
     pub info: AudioInfo,
     /// Length of the file in bytes.
     pub file_bytes: u64,
+    /// What was corrected in a WAV header whose sizes disagree with the file.
+    pub header_repair: Option<String>,
     read_position: ReadPosition,
 }
 
@@ -50,8 +53,13 @@ pub fn probe(path: &Path) -> Result<AudioInfo, DecodeError> {
 
 impl Source {
     pub(super) fn open(path: &Path) -> Result<Self, DecodeError> {
-        let (file, file_bytes) = open_file(path)?;
-        let (file, read_position) = FileSource::new(file, file_bytes);
+        let (mut file, file_bytes) = open_file(path)?;
+        let repair = riff_repair::plan(&mut file, file_bytes);
+        let (patches, header_repair) = match repair {
+            Some(repair) => (repair.patches, repair.detail),
+            None => (Vec::new(), None),
+        };
+        let (file, read_position) = FileSource::new(file, file_bytes, patches);
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
 
         // NOTE: symphonia 0.6.1 accepts the hint but does not read it yet (its probe
@@ -90,6 +98,7 @@ impl Source {
             track,
             info,
             file_bytes,
+            header_repair,
             read_position,
         })
     }

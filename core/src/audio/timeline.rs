@@ -1,0 +1,170 @@
+//! Keeping decoded audio on the container's timeline: packets the container trims away at
+//! an end it states wrongly, and holes where damaged packets were dropped unreported.
+
+use std::collections::VecDeque;
+
+use symphonia::core::packet::Packet;
+use symphonia::core::units::{Duration, TimeBase};
+
+/// Packets marked as lying past the stream's stated end that are held back before the
+/// stated end is judged wrong. Encoder padding covers at most two packets of the supported
+/// codecs; a longer run means the stated end, such as an MP3 reader's estimate from the
+/// bitrate of the first frames, cut real audio.
+const MAX_TRAILING_PACKETS: usize = 8;
+
+/// A gap between where the next packet should start and its timestamp that counts as lost
+/// audio, in nanoseconds. Matroska rounds timestamps to 1 ms and Ogg pre-skip shifts the
+/// first packet by up to a few ms; lost packets last 2.5 ms (a short Opus frame) to 1.5 s.
+const MIN_GAP_NS: i128 = 30_000_000;
+
+/// Holds back the packets that the reader marks as partly or wholly past the stated end
+/// of the stream (`trim_end`), until it is clear whether that end is right.
+///
+/// When the stream ends within [`MAX_TRAILING_PACKETS`], they were encoder padding and are
+/// decoded as marked. When audio goes on, the stated end was wrong, and from then on
+/// nothing is trimmed from the end, so no real audio is lost.
+#[derive(Default)]
+pub(super) struct EndTrims {
+    held: VecDeque<Packet>,
+    /// The stated end was found to be wrong.
+    distrusted: bool,
+}
+
+impl EndTrims {
+    /// Takes the next packet of the track and returns the packets ready to decode, in order.
+    pub fn admit(&mut self, mut packet: Packet) -> Vec<Packet> {
+        if self.distrusted {
+            keep_end(&mut packet);
+            return vec![packet];
+        }
+        if packet.trim_end.is_zero() && self.held.is_empty() {
+            return vec![packet];
+        }
+
+        let continues = packet.trim_end.is_zero();
+        self.held.push_back(packet);
+        if continues || self.held.len() > MAX_TRAILING_PACKETS {
+            tracing::debug!(held = self.held.len(), "audio continues past the stated end of the stream");
+            self.distrusted = true;
+            return self.held.drain(..).map(|mut packet| { keep_end(&mut packet); packet }).collect();
+        }
+        Vec::new()
+    }
+
+    /// Returns the packets still held when the stream has ended, trimmed as marked.
+    pub fn finish(&mut self) -> Vec<Packet> {
+        self.held.drain(..).collect()
+    }
+}
+
+fn keep_end(packet: &mut Packet) {
+    packet.dur = packet.dur.saturating_add(packet.trim_end);
+    packet.trim_end = Duration::ZERO;
+}
+
+/// Compares packet timestamps with the time decoded so far, to find audio that a reader
+/// dropped without an error, as symphonia's FLAC reader does with a damaged frame.
+#[derive(Default)]
+pub(super) struct GapFinder {
+    /// The lowest `timestamp - decoded time` seen so far, in nanoseconds: where the
+    /// container's timeline sits against the decoded audio.
+    offset_ns: Option<i128>,
+}
+
+impl GapFinder {
+    /// Returns the length of audio missing before `packet`, in nanoseconds, given the
+    /// time decoded so far. Packets that come early move the reference instead. Packets
+    /// whose start is trimmed (encoder delay) are not compared, because their timestamps
+    /// count frames that are never output.
+    pub fn missing_before(&mut self, packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> u64 {
+        let Some(time_base) = time_base.filter(|_| packet.trim_start.is_zero()) else {
+            return 0;
+        };
+        let Some(pts) = time_base.calc_time(packet.pts) else {
+            return 0;
+        };
+        let ahead = pts.as_nanos() - i128::from(decoded_ns);
+
+        let offset = *self.offset_ns.get_or_insert(ahead);
+        if ahead < offset {
+            self.offset_ns = Some(ahead);
+            return 0;
+        }
+        let gap = ahead - offset;
+        if gap < MIN_GAP_NS {
+            return 0;
+        }
+        u64::try_from(gap).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use symphonia::core::units::Timestamp;
+
+    fn packet(pts: i64, dur: u64, trim_end: u64) -> Packet {
+        let mut packet = Packet::new(0, Timestamp::new(pts), Duration::from(dur), vec![0u8; 4]);
+        packet.trim_end = Duration::from(trim_end);
+        packet
+    }
+
+    #[test]
+    fn padding_at_the_end_stays_trimmed() {
+        let mut trims = EndTrims::default();
+
+        assert_eq!(trims.admit(packet(0, 1152, 0)).len(), 1);
+        assert!(trims.admit(packet(1152, 600, 552)).is_empty());
+        assert!(trims.admit(packet(2304, 0, 1152)).is_empty());
+        let last = trims.finish();
+
+        assert_eq!(last.len(), 2);
+        assert_eq!(last[1].trim_end.get(), 1152);
+    }
+
+    #[test]
+    fn audio_past_a_wrong_end_is_kept() {
+        let mut trims = EndTrims::default();
+        let mut ready = Vec::new();
+
+        for index in 0..20 {
+            ready.extend(trims.admit(packet(index * 1152, 0, 1152)));
+        }
+        ready.extend(trims.finish());
+
+        assert_eq!(ready.len(), 20);
+        assert!(ready.iter().all(|packet| packet.trim_end.is_zero() && packet.dur.get() == 1152));
+    }
+
+    #[test]
+    fn gap_found_after_dropped_packet() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        assert_eq!(gaps.missing_before(&packet(0, 20, 0), time_base, 0), 0);
+        assert_eq!(gaps.missing_before(&packet(20, 20, 0), time_base, 20_000_000), 0);
+        assert_eq!(gaps.missing_before(&packet(300, 20, 0), time_base, 40_000_000), 260_000_000);
+    }
+
+    #[test]
+    fn trimmed_start_is_not_a_gap() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+        let mut delayed = packet(-70, 36, 0);
+        delayed.trim_start = Duration::from(36u64);
+
+        assert_eq!(gaps.missing_before(&delayed, time_base, 0), 0);
+        assert_eq!(gaps.missing_before(&packet(2, 36, 0), time_base, 2_000_000), 0);
+        assert_eq!(gaps.missing_before(&packet(38, 36, 0), time_base, 38_000_000), 0);
+    }
+
+    #[test]
+    fn timestamp_jitter_is_not_a_gap() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        assert_eq!(gaps.missing_before(&packet(-7, 20, 0), time_base, 0), 0);
+        assert_eq!(gaps.missing_before(&packet(14, 20, 0), time_base, 13_000_000), 0);
+        assert_eq!(gaps.missing_before(&packet(33, 20, 0), time_base, 33_500_000), 0);
+    }
+}
