@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::AudioDecoder;
 use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::{SeekMode, SeekTo};
 use symphonia::core::packet::Packet;
 
 use super::guard::catch_panic;
@@ -16,7 +17,7 @@ use super::mp3_tail::ends_inside_frame;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
 use super::source::{ChosenTrack, Source};
-use super::timeline::{EndTrims, GapFinder};
+use super::timeline::{EndTrims, GapFinder, Resumer};
 use super::{AudioInfo, DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
 
@@ -83,12 +84,13 @@ pub struct DecodeStream {
     source: Source,
     pipeline: Pipeline,
     tally: PacketTally,
-    /// Why the packet loop ended, once it has.
+    /// Reason the packet loop ended, once it has.
     end: Option<StreamEnd>,
     /// Warnings from the pipeline, collected when it is flushed at the end.
     pipeline_warnings: Vec<DecodeWarning>,
     end_trims: EndTrims,
     gaps: GapFinder,
+    resumer: Resumer,
     /// Read position when the first packet was read, where the audio data starts.
     data_start_bytes: Option<u64>,
     /// Data of the last packet decoded from an MP3 file, to check at the end whether the
@@ -96,7 +98,7 @@ pub struct DecodeStream {
     last_mp3_frame: Option<Box<[u8]>>,
 }
 
-/// What [`DecodeStream::finish`] reports about a fully read file.
+/// Summary of a fully read file, from [`DecodeStream::finish`].
 #[derive(Clone, Debug)]
 pub struct DecodeSummary {
     /// The file and track as decoded: `sample_rate` and `channels` come from the first
@@ -120,6 +122,7 @@ impl DecodeStream {
             pipeline_warnings: Vec::new(),
             end_trims: EndTrims::default(),
             gaps: GapFinder::default(),
+            resumer: Resumer::default(),
             data_start_bytes: None,
             last_mp3_frame: None,
         })
@@ -131,7 +134,7 @@ impl DecodeStream {
         &self.source.info
     }
 
-    /// Where decoding stands: time decoded, and bytes read since the first packet.
+    /// Returns the progress so far: time decoded, and bytes read since the first packet.
     pub fn progress(&self) -> DecodeProgress {
         let start = self.data_start_bytes.unwrap_or(self.source.file_bytes);
         DecodeProgress {
@@ -244,9 +247,29 @@ impl DecodeStream {
                         return Ok(Some(failure));
                     }
                 }
+                let damaged = matches!(end, StreamEnd::UnexpectedEof | StreamEnd::Failed(_));
+                if damaged && self.resume_after_damage(&end) {
+                    return Ok(None);
+                }
                 Ok(Some(end))
             }
         }
+    }
+
+    /// Seeks past damage that ended the stream early, and returns whether reading can go
+    /// on. A truncated file fails every attempt, which is cheap, and ends as before.
+    fn resume_after_damage(&mut self, end: &StreamEnd) -> bool {
+        while let Some(time) = self.resumer.next_target(self.source.track.time_base) {
+            let track_id = self.source.track.id;
+            let reader = &mut self.source.reader;
+            let seeked = catch_panic(|| reader.seek(SeekMode::Coarse, SeekTo::Time { time, track_id: Some(track_id) }));
+            if let Ok(Ok(_)) = seeked {
+                self.source.decoder.reset();
+                tracing::debug!(path = %self.path.display(), ?end, ?time, "resuming past damage");
+                return true;
+            }
+        }
+        false
     }
 
     fn decode_held_packets(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
@@ -279,7 +302,7 @@ impl DecodeStream {
         };
         self.tally.reset_pending = false;
 
-        if packet.track_id == source.track.id {
+        if packet.track_id == source.track.id && !self.resumer.skips(&packet) {
             Next::Packet(packet)
         } else {
             Next::OtherTrack
@@ -305,6 +328,7 @@ impl DecodeStream {
             tally.last_error.get_or_insert_with(|| "audio missing between packets".to_owned());
         }
 
+        self.resumer.note(packet);
         match decode_packet(source.decoder.as_mut(), packet, &mut pipeline.interleaved) {
             Ok(Ok((rate, channels))) => {
                 if source.info.container == "mp3" {
@@ -349,10 +373,10 @@ impl DecodeStream {
     }
 }
 
-/// What reading the next packet gave.
+/// Result of reading the next packet.
 enum Next {
     Packet(Packet),
-    /// A packet of a track other than the chosen one.
+    /// A packet of another track, or one already decoded before a resume.
     OtherTrack,
     /// The track list changed, as at the start of the next link of a chained Ogg stream.
     Reset,
@@ -402,9 +426,9 @@ fn decode_packet(
 
 /// Returns whether the decoder can go on after `error`, which symphonia documents for
 /// malformed data (`DecodeError`) and for a packet that ends early (`IoError`). A packet that
-/// exceeds a decoder limit is skipped the same way, and so is one that uses an unsupported
-/// feature once `decoded` packets decoded fine, because a damaged packet can read as one
-/// (symphonia's AAC decoder reports garbage as an unsupported "program config" element).
+/// exceeds a decoder limit is skipped the same way. So is one that uses an unsupported
+/// feature once `decoded` packets decoded fine, because a damaged packet can read as one:
+/// symphonia's AAC decoder reports garbage as an unsupported "program config" element.
 fn is_recoverable(error: &SymphoniaError, decoded: u64) -> bool {
     match error {
         SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_) | SymphoniaError::LimitError(_) => true,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use symphonia::core::io::MediaSource;
 
-use super::riff_repair::Patch;
+use super::header_repair::Patch;
 
 /// A file that records its read position where the decoder loop can see it.
 ///
@@ -108,7 +108,7 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         std::io::Write::write_all(&mut file, &[0; 16]).unwrap();
         file.rewind().unwrap();
-        let (mut source, _) = FileSource::new(file, 16, vec![(6, [1, 2, 3, 4])]);
+        let (mut source, _) = FileSource::new(file, 16, vec![(6, vec![1, 2, 3, 4])]);
 
         let mut first = [0; 8];
         source.read_exact(&mut first).unwrap();

@@ -18,11 +18,11 @@ mod downmix;
 mod error;
 mod file_source;
 mod guard;
+mod header_repair;
 mod mp3_tail;
 mod pipeline;
 mod progress;
 mod resample;
-mod riff_repair;
 mod samples;
 mod source;
 mod timeline;
@@ -69,8 +69,8 @@ pub struct DecodeProgress {
     /// always known and reaches `file_bytes` at the end, though it moves in steps of the
     /// reader's buffer (32 kB) and unevenly where a reader jumps between index and samples.
     pub read_bytes: u64,
-    /// Bytes of the file from the first packet to the end, where headers, tags and cover
-    /// images are not counted; the whole file until the first packet is read.
+    /// Bytes of the file from the first packet to the end, so headers, tags and cover
+    /// images do not count. Until the first packet is read, the whole file.
     pub file_bytes: u64,
 }
 

@@ -16,7 +16,7 @@ use symphonia::core::units::{Duration, TimeBase};
 use super::codecs::make_decoder;
 use super::file_source::{FileSource, ReadPosition};
 use super::guard::catch_panic;
-use super::riff_repair;
+use super::header_repair;
 use super::unsupported;
 use super::{AudioInfo, DecodeError};
 
@@ -28,7 +28,7 @@ pub(super) struct Source {
     pub info: AudioInfo,
     /// Length of the file in bytes.
     pub file_bytes: u64,
-    /// What was corrected in a WAV header whose sizes disagree with the file.
+    /// Description of the sizes corrected in a header that disagreed with the file.
     pub header_repair: Option<String>,
     read_position: ReadPosition,
 }
@@ -54,7 +54,7 @@ pub fn probe(path: &Path) -> Result<AudioInfo, DecodeError> {
 impl Source {
     pub(super) fn open(path: &Path) -> Result<Self, DecodeError> {
         let (mut file, file_bytes) = open_file(path)?;
-        let repair = riff_repair::plan(&mut file, file_bytes);
+        let repair = header_repair::plan(&mut file, file_bytes);
         let (patches, header_repair) = match repair {
             Some(repair) => (repair.patches, repair.detail),
             None => (Vec::new(), None),

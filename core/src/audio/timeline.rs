@@ -4,17 +4,17 @@
 use std::collections::VecDeque;
 
 use symphonia::core::packet::Packet;
-use symphonia::core::units::{Duration, TimeBase};
+use symphonia::core::units::{Duration, Time, TimeBase};
 
 /// Packets marked as lying past the stream's stated end that are held back before the
 /// stated end is judged wrong. Encoder padding covers at most two packets of the supported
-/// codecs; a longer run means the stated end, such as an MP3 reader's estimate from the
-/// bitrate of the first frames, cut real audio.
+/// codecs, so a longer run means the stated end cut real audio, as an MP3 reader's
+/// estimate from the bitrate of the first frames can.
 const MAX_TRAILING_PACKETS: usize = 8;
 
 /// A gap between where the next packet should start and its timestamp that counts as lost
-/// audio, in nanoseconds. Matroska rounds timestamps to 1 ms and Ogg pre-skip shifts the
-/// first packet by up to a few ms; lost packets last 2.5 ms (a short Opus frame) to 1.5 s.
+/// audio, in nanoseconds. Matroska rounds timestamps to 1 ms, and Ogg pre-skip shifts the
+/// first packet by a few ms. A lost packet lasts 2.5 ms (a short Opus frame) to 1.5 s.
 const MIN_GAP_NS: i128 = 30_000_000;
 
 /// Holds back the packets that the reader marks as partly or wholly past the stated end
@@ -98,6 +98,55 @@ impl GapFinder {
     }
 }
 
+/// Times a stream that ended early at damage is resumed by seeking past it. Each attempt
+/// seeks twice as far beyond the last packet decoded: 0.5 s, 1 s, 2 s and so on to 16 s.
+const MAX_RESUMES: u32 = 6;
+
+/// First distance past the last packet to seek to, in milliseconds.
+const FIRST_RESUME_STEP_MS: i64 = 500;
+
+/// Where a stream that ended at damage can go on: just past the last packet decoded.
+///
+/// Symphonia's Ogg reader ends the stream at a page whose header is destroyed, and its
+/// Matroska reader at a damaged element, though the file goes on. Seeking past the damage
+/// lets the reader find its footing again; the packets before the point already decoded
+/// are then skipped, and the gap is filled from the timestamps like any other.
+#[derive(Default)]
+pub(super) struct Resumer {
+    attempts: u32,
+    /// End of the last packet decoded, in the track's time base.
+    last_end: Option<i64>,
+    /// Packets ending at or before this timestamp are skipped after a resume.
+    skip_until: Option<i64>,
+}
+
+impl Resumer {
+    /// Records a packet that was decoded or replaced by silence.
+    pub fn note(&mut self, packet: &Packet) {
+        let end = packet.pts.get().saturating_add(i64::try_from(packet.dur.get()).unwrap_or(i64::MAX));
+        self.last_end = Some(self.last_end.map_or(end, |last| last.max(end)));
+    }
+
+    /// True for a packet that lies before the point already decoded, after a resume.
+    pub fn skips(&self, packet: &Packet) -> bool {
+        let end = packet.pts.get().saturating_add(i64::try_from(packet.dur.get()).unwrap_or(i64::MAX));
+        self.skip_until.is_some_and(|until| end <= until)
+    }
+
+    /// Returns the time to seek to for the next attempt, or `None` when the attempts are
+    /// used up or nothing was decoded yet.
+    pub fn next_target(&mut self, time_base: Option<TimeBase>) -> Option<Time> {
+        if self.attempts >= MAX_RESUMES {
+            return None;
+        }
+        let last_end = self.last_end?;
+        let step_ms = FIRST_RESUME_STEP_MS << self.attempts;
+        self.attempts += 1;
+        self.skip_until = Some(last_end);
+        time_base?.calc_time(symphonia::core::units::Timestamp::new(last_end))?.checked_add_millis(step_ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +205,21 @@ mod tests {
         assert_eq!(gaps.missing_before(&delayed, time_base, 0), 0);
         assert_eq!(gaps.missing_before(&packet(2, 36, 0), time_base, 2_000_000), 0);
         assert_eq!(gaps.missing_before(&packet(38, 36, 0), time_base, 38_000_000), 0);
+    }
+
+    #[test]
+    fn resume_targets_double_and_run_out() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut resumer = Resumer::default();
+        assert_eq!(resumer.next_target(time_base), None);
+
+        resumer.note(&packet(1_000, 20, 0));
+        let targets: Vec<i64> =
+            std::iter::from_fn(|| resumer.next_target(time_base)).map(|time| time_base.unwrap().calc_timestamp(time).unwrap().get()).collect();
+
+        assert_eq!(targets, vec![1_520, 2_020, 3_020, 5_020, 9_020, 17_020]);
+        assert!(resumer.skips(&packet(1_000, 20, 0)));
+        assert!(!resumer.skips(&packet(1_020, 20, 0)));
     }
 
     #[test]
