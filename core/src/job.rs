@@ -6,10 +6,10 @@
 //! leaves no files.
 //!
 //! The file is read twice when it is long. The first pass decodes it to measure its length
-//! and where its voice is, keeping only 4 bytes per 20 ms; the second decodes it again while
-//! whisper transcribes it piece by piece. Memory therefore stays flat whatever the length,
-//! and the length and progress come from decoded samples, never from a duration the
-//! container states, which can be missing or wrong. A file of up to [`KEEP_DECODED_S`] is
+//! and where its voice is, keeping only 4 bytes per 20 ms. The second decodes it again while
+//! whisper transcribes it piece by piece, so memory stays flat whatever the length. The
+//! length and progress come from decoded samples, never from a duration the container
+//! states, which can be missing or wrong. A file of up to [`KEEP_DECODED_S`] is
 //! kept in memory after the first pass instead.
 
 use std::fmt;
@@ -120,8 +120,8 @@ pub enum JobError {
 const DECODE_SHARE: f32 = 10.0;
 const TRANSCRIBE_SHARE: f32 = 89.0;
 
-/// Longest audio kept in memory after the first pass, in seconds (10 minutes, 38 MB at
-/// 16 kHz). Longer files are decoded a second time while they are transcribed.
+/// Maximum length of audio kept in memory after the first pass, in seconds (10 minutes,
+/// 38 MB at 16 kHz). Longer files are decoded a second time while they are transcribed.
 pub const KEEP_DECODED_S: u64 = 600;
 
 /// Runs one job to the end, reporting through `on_event`.
@@ -226,7 +226,7 @@ fn run_steps(
     Ok(JobOutcome { transcript, written, source: analysis.source, warnings })
 }
 
-/// What the first pass over a file found.
+/// Findings of the first pass over a file.
 struct Analysis {
     /// Length in 16 kHz samples.
     len: usize,

@@ -9,7 +9,7 @@
 /// nothing.
 pub fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers
+    // SAFETY: malloc_trim only walks the allocator's own free lists. It takes no pointers
     // from the caller and is safe to call from any thread at any time.
     unsafe {
         libc::malloc_trim(0);

@@ -18,6 +18,7 @@
 mod callbacks;
 mod cleanup;
 mod held;
+mod missed;
 mod model;
 mod options;
 mod pass;

@@ -13,7 +13,7 @@ use crate::cancel::CancelToken;
 /// How often the waiting thread checks for cancellation while whisper runs.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
-/// What a pass reports while it runs.
+/// Report of a running pass.
 pub(super) enum PassEvent<'a> {
     /// whisper has processed the samples up to this point, in milliseconds from their start.
     Progress(u64),

@@ -1,4 +1,4 @@
-//! Which stretches of a recording whisper is run on.
+//! The stretches of a recording that whisper runs on.
 //!
 //! whisper.cpp turns its whole input into a log-mel spectrogram before decoding, and spends
 //! a full encoder pass on every 30 s window, silent or not. A long recording is therefore

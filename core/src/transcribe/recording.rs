@@ -1,17 +1,19 @@
 //! Transcription of a whole recording, piece by piece.
 //!
-//! The recording's speech is cut into pieces (see `plan.rs`), each read from its
-//! [`SampleSource`] only when its turn comes and transcribed by one whisper pass, with the
+//! The recording's speech is cut into pieces (see `plan.rs`). Each piece is read from its
+//! [`SampleSource`] only when its turn comes, and transcribed by one whisper pass with the
 //! text before it as the prompt, as whisper.cpp itself carries text from one 30 s window
-//! to the next. Segments whose audio holds no voice are dropped, and repetition loops are
-//! decoded again (see `redecode.rs`) before their segments are passed on.
+//! to the next. Segments whose audio holds no voice are dropped, repetition loops are
+//! decoded again (see `redecode.rs`) before their segments are passed on, and voiced
+//! stretches that whisper skipped are decoded on their own (see `missed.rs`).
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use super::cleanup::is_spoken;
 use super::held::HeldSegments;
-use super::model::{pad_to_min_samples, samples_to_ms};
+use super::missed::uncovered_speech;
+use super::model::{ms_to_samples, pad_to_min_samples, samples_to_ms};
 use super::pass::{run_pass, PassEvent};
 use super::plan::plan_pieces;
 use super::redecode::redecode_loops;
@@ -23,11 +25,15 @@ use crate::memory::release_free_heap;
 use crate::transcript::{Segment, Transcript};
 use crate::vad::SpeechActivity;
 
+/// Audio kept before and after a stretch of skipped speech when it is decoded again, in
+/// milliseconds.
+const MISSED_PAD_MS: u64 = 500;
+
 /// Characters of the previous piece's text given to whisper as the prompt of the next.
 /// whisper.cpp keeps at most 224 tokens of prompt, about 900 characters of English.
 const PROMPT_CHARS: usize = 800;
 
-/// What stays the same for every piece of one recording.
+/// The settings and analysis shared by every piece of one recording.
 pub(super) struct RecordingRun<'a> {
     pub context: &'a Arc<whisper_rs::WhisperContext>,
     pub options: &'a TranscribeOptions,
@@ -123,10 +129,51 @@ impl RecordingRun<'_> {
         for segment in held.release_all() {
             emit(&segment, on_event, &mut finished);
         }
+
+        for segment in self.transcribe_missed(&samples, offset_ms..piece_end_ms, &finished, language.clone())? {
+            emit(&segment, on_event, &mut finished);
+        }
+        finished.sort_by_key(|segment| segment.start_ms);
         Ok(finished)
     }
 
-    /// A request for this recording's options in `language`, or with detection when `None`.
+    /// Transcribes the voiced stretches of the piece that no segment in `finished` covers,
+    /// each in a pass of its own, and returns their segments in recording time.
+    fn transcribe_missed(
+        &self,
+        samples: &[f32],
+        piece_ms: Range<u64>,
+        finished: &[Segment],
+        language: Option<String>,
+    ) -> Result<Vec<RawSegment>, TranscribeError> {
+        let covered: Vec<RawSegment> = finished
+            .iter()
+            .map(|segment| RawSegment { start_ms: segment.start_ms, end_ms: segment.end_ms, text: segment.text.clone() })
+            .collect();
+        let mut found = Vec::new();
+
+        for stretch in uncovered_speech(self.activity, piece_ms.clone(), &covered) {
+            let start_ms = stretch.start.saturating_sub(MISSED_PAD_MS).max(piece_ms.start);
+            let end_ms = (stretch.end + MISSED_PAD_MS).min(piece_ms.end);
+            let start = ms_to_samples(start_ms - piece_ms.start).min(samples.len());
+            let end = ms_to_samples(end_ms - piece_ms.start).min(samples.len());
+            let stretch_samples = Arc::new(pad_to_min_samples(samples[start..end].to_vec()));
+
+            let output = run_pass(self.context, stretch_samples, self.request(language.clone()), &mut |_| {}, self.cancel)?;
+            let segments: Vec<RawSegment> = output
+                .segments
+                .iter()
+                .map(|raw| to_recording_time(raw, start_ms, end_ms))
+                .filter(|raw| is_spoken(raw, self.activity))
+                .collect();
+            tracing::info!(start_ms, end_ms, segments = segments.len(), "decoded speech that whisper skipped");
+            found.extend(segments);
+        }
+        Ok(found)
+    }
+
+    /// Builds a request for this recording's options in `language`, or with detection when
+    /// `None`.
     pub(super) fn request(&self, language: Option<String>) -> WorkerRequest {
         let language = language.unwrap_or_else(|| self.language.as_whisper_str().to_owned());
         WorkerRequest::new(language, self.options.translate, self.options.threads)
@@ -149,7 +196,7 @@ fn emit(raw: &RawSegment, on_event: &mut dyn FnMut(TranscribeEvent), finished: &
     finished.push(segment);
 }
 
-/// The end of the text so far, cut at a word boundary, as the prompt of the next piece.
+/// Returns the end of the text so far, cut at a word boundary, as the next piece's prompt.
 fn prompt_from(segments: &[Segment]) -> Option<String> {
     let text = segments.iter().map(|segment| segment.text.as_str()).collect::<Vec<_>>().join(" ");
     if text.is_empty() {

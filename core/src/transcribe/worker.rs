@@ -59,7 +59,7 @@ pub(super) struct WorkerRequest {
 }
 
 impl WorkerRequest {
-    /// A request for `language` with whisper's defaults and no prompt.
+    /// Builds a request for `language` with whisper's defaults and no prompt.
     pub fn new(language: String, translate: bool, threads: usize) -> Self {
         WorkerRequest {
             language,
