@@ -83,6 +83,23 @@ fn wav_sample_formats_decode() {
 }
 
 #[test]
+fn float_wav_with_huge_values_decodes_finite() {
+    // Found by fuzzing: values near f32::MAX overflowed the resampler's FFT to infinity.
+    let workspace = Workspace::new();
+    let path = workspace.path("huge.wav");
+    let mut samples = tone(44_100, 1.0);
+    for sample in samples.iter_mut().step_by(7) {
+        *sample = f32::MAX;
+    }
+    write_wav(&path, 44_100, 1, 32, true, &samples);
+
+    let decoded = decode_ok(&path);
+
+    assert!(decoded.samples.iter().all(|sample| sample.is_finite()), "non-finite samples");
+    assert_len_within(&decoded, 15_999, 16_001, "1 s of float samples");
+}
+
+#[test]
 fn wav_rates_decode_to_exact_length() {
     let workspace = Workspace::new();
 

@@ -12,6 +12,10 @@ const NANOS_PER_SECOND: u64 = 1_000_000_000;
 /// FLAC frame of 65 535 samples at 44.1 kHz).
 const MAX_SILENCE_NS: u64 = 10 * NANOS_PER_SECOND;
 
+/// Largest magnitude passed to the resampler. Float samples are nominally within ±1.0;
+/// louder ones are kept up to this level, and anything beyond is damage.
+const MAX_LEVEL: f32 = 64.0;
+
 /// Frames of silence pushed to the resampler per call, which bounds the scratch buffer.
 const SILENCE_BLOCK_FRAMES: u64 = 8_192;
 
@@ -78,12 +82,10 @@ impl Pipeline {
         self.mono.clear();
         downmix(&self.interleaved, channels, &mut self.mono);
 
-        // A float file can contain NaN or infinity, which the FFT would spread over a whole
-        // block of output.
+        // A float file can contain NaN, infinity or values near f32::MAX, which the FFT
+        // would turn into NaN or infinity over a whole block of output.
         for sample in &mut self.mono {
-            if !sample.is_finite() {
-                *sample = 0.0;
-            }
+            *sample = if sample.is_finite() { sample.clamp(-MAX_LEVEL, MAX_LEVEL) } else { 0.0 };
         }
 
         self.feed_mono()
@@ -247,6 +249,20 @@ mod tests {
 
         assert_eq!(pipeline.push_silence(u64::MAX).unwrap(), MAX_SILENCE_NS);
         assert_eq!(pipeline.decoded_ms(), 10_010);
+    }
+
+    #[test]
+    fn pipeline_output_finite_for_huge_samples() {
+        let mut pipeline = Pipeline::new();
+
+        pipeline.interleaved = vec![f32::MAX, -f32::MAX, 1.0e38, 3.0];
+        pipeline.interleaved.extend(vec![f32::MAX; 44_096]);
+        pipeline.push_decoded(44_100, 2).unwrap();
+
+        pipeline.finish().unwrap();
+        let samples = output_of(&mut pipeline);
+        assert!(!samples.is_empty());
+        assert!(samples.iter().all(|sample| sample.is_finite()), "non-finite output");
     }
 
     #[test]
