@@ -143,9 +143,12 @@ fn corrupt_stretch_skipped_with_correct_times() {
     assert!(clean_start.abs_diff(SECOND_CLIP_MS) <= START_TOLERANCE_MS, "undamaged, the second clip starts at {clean_start} ms");
 
     // A WebM recording too: symphonia's Matroska reader stops at a damaged element, and
-    // decoding resumes past it.
+    // decoding resumes past it. Not Ogg Opus: here the garbage lands on a page header whose
+    // sizes then run to the end of the file, and symphonia 0.6.1's Ogg reader can neither
+    // read nor seek past that, so the rest is reported as truncated.
     let webm: (&str, &str, &[&str]) = ("recording.webm", "ffmpeg", &["-c:a", "libopus", "-b:a", "24k"]);
-    for (name, tool, args) in ENCODINGS.into_iter().chain([webm]) {
+    let encodings = ENCODINGS.into_iter().filter(|(name, _, _)| *name != "voice.opus");
+    for (name, tool, args) in encodings.chain([webm]) {
         let mut bytes = std::fs::read(encode(&workspace, &source, name, tool, args)).unwrap();
         // 600 bytes of garbage from the middle of the pause on: 75 ms of the 64 kb/s MP3,
         // a page or more of the lower-rate codecs.

@@ -78,7 +78,9 @@ pub fn decode_for_whisper(
 ///
 /// NOTE: MP3 frames carry no timestamps, so when symphonia 0.6.1's MP3 reader skips frames
 /// whose headers are damaged, the audio after them comes early by the lost length (about
-/// as long as the damaged stretch) and no warning is raised.
+/// as long as the damaged stretch) and no warning is raised. When damage leaves an Ogg
+/// page header with sizes that run to the end of the file, symphonia's Ogg reader can no
+/// longer seek either, and the rest of the file is reported as truncated.
 pub struct DecodeStream {
     path: PathBuf,
     source: Source,
