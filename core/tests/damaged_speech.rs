@@ -88,7 +88,7 @@ fn garbage(len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// The start and end of the first segment that holds `word`, in milliseconds.
+/// Returns the start and end of the first segment that contains `word`, in milliseconds.
 fn segment_with_word(run: &JobRun, word: &str) -> Option<(u64, u64)> {
     run.outcome()
         .transcript

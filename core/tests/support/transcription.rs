@@ -16,7 +16,7 @@ pub fn tiny_model() -> Model {
     Model::load(&model_path("tiny.en")).expect("tiny.en loads")
 }
 
-/// A job that transcribes `input` in English on one thread and writes no files.
+/// Builds a job that transcribes `input` in English on one thread and writes no files.
 pub fn request(input: &Path) -> JobRequest {
     JobRequest {
         input: input.to_path_buf(),
