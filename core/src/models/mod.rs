@@ -44,6 +44,6 @@ pub use catalog::{CatalogModel, DEFAULT_MODEL};
 pub use error::ModelError;
 pub use fetch::FetchOutcome;
 pub use ggml_header::{read_header, GgmlHeader};
-pub use import::{ImportKind, ImportOutcome};
+pub use import::{import_name, ImportKind, ImportOutcome};
 pub use progress::{FetchPhase, FetchProgress, ModelSource, TransferRate};
 pub use store::{FetchSources, InstalledModel, ModelEntry, ModelStatus, ModelStore, RemovedModel};

@@ -196,7 +196,7 @@ pub fn run(command: Command, dirs: &AppDirs) -> ExitCode {
 }
 
 /// Exit status after Ctrl-C, as shells report a process ended by SIGINT.
-const EXIT_INTERRUPTED: u8 = 130;
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Prints an error the way every command does: one line on stderr.
 fn print_error(message: impl std::fmt::Display) {

@@ -97,7 +97,7 @@ fn install_interrupt_handler(cancel: CancelToken) {
     let result = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) >= 1 {
             eprintln!("\ninterrupted again: exiting now; the recording is kept and offered on the next start");
-            std::process::exit(EXIT_INTERRUPTED);
+            crate::exit_skipping_destructors(EXIT_INTERRUPTED as u8);
         }
         cancel.cancel();
     });

@@ -33,6 +33,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             models::fetch_model,
             models::cancel_model_fetch,
             models::use_model,
+            models::import_model,
+            models::import_model_for_automation,
+            models::remove_model,
         ])
         .events(collect_events![
             JobChanged,

@@ -33,6 +33,16 @@ pub async fn pick_inputs(app: &AppHandle) -> Option<Vec<PathBuf>> {
     Some(files.into_iter().map(|file| file.path().to_path_buf()).collect())
 }
 
+/// Asks for a whisper.cpp model file to import.
+pub async fn pick_model_file(app: &AppHandle) -> Option<PathBuf> {
+    let file = dialog(app, "Import a whisper.cpp model file")
+        .add_filter("whisper.cpp models (ggml)", &["bin", "BIN"])
+        .add_filter("All files", &["*"])
+        .pick_file()
+        .await?;
+    Some(file.path().to_path_buf())
+}
+
 /// Asks where to save one transcript file in `format`, suggesting `input`'s name in
 /// `input`'s folder. The dialog asks before replacing an existing file.
 pub async fn pick_save_path(app: &AppHandle, input: &Path, format: Format) -> Option<PathBuf> {

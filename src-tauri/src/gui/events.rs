@@ -52,14 +52,22 @@ pub struct InputsChecked {
     pub error: Option<CommandError>,
 }
 
-/// Progress of a model download started from the window.
+/// Progress of a model download or import started from the window.
 #[derive(Clone, Debug, Serialize, Type, Event)]
 pub struct ModelFetchProgress {
     pub name: String,
     pub step: FetchStep,
-    /// Bytes downloaded so far and in all, while downloading.
+    /// Bytes downloaded so far and in all, while downloading. A resumed download starts
+    /// above zero.
     pub done_bytes: u64,
     pub total_bytes: Option<u64>,
+    /// Where the bytes come from, for the user: "the model host", "PyPI (…)" or "a local
+    /// file".
+    pub source: String,
+    /// Download speed, averaged over the last few seconds, once it is known.
+    pub bytes_per_second: Option<u64>,
+    /// Estimated seconds until the download completes.
+    pub eta_seconds: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
@@ -75,6 +83,8 @@ pub enum FetchStep {
 pub struct ModelFetchEnded {
     pub name: String,
     pub outcome: FetchOutcome,
+    /// Where the bytes came from, as in [`ModelFetchProgress::source`], when known.
+    pub source: Option<String>,
     /// The reason it failed, for the user.
     pub message: Option<String>,
 }

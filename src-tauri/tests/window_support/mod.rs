@@ -2,7 +2,7 @@
 //! display, driven by its own WebKitWebDriver, with a private home folder and the tiny.en
 //! model, and saves screenshots to `target/e2e-artifacts/`.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 mod index_server;
 mod processes;
@@ -180,6 +180,20 @@ impl TestWindow {
         let result = self.session.execute_async(script, json!([strings])).expect("the drop command runs");
         assert!(result["error"].is_null(), "the drop command failed: {}", result["error"]);
         result["report"].clone()
+    }
+
+    /// Calls app command `command` with `args` from the page, as the page's own code does.
+    /// Returns the command's result, or its `{code, message}` error.
+    pub fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let script = "const done = arguments[arguments.length - 1];
+            window.__TAURI__.core.invoke(arguments[0], arguments[1])
+                .then((result) => done({ result }), (error) => done({ error }));";
+        let outcome = self.session.execute_async(script, json!([command, args])).expect("the command runs");
+        if outcome["error"].is_null() {
+            Ok(outcome["result"].clone())
+        } else {
+            Err(outcome["error"].clone())
+        }
     }
 
     /// Records every value each job's progress bar takes from now on, in

@@ -27,6 +27,13 @@ pub enum Route {
     /// Sends the headers of the whole file and its first `sent` bytes, then nothing until
     /// the server is dropped.
     Stall { bytes: Arc<Vec<u8>>, sent: usize },
+    /// Like `File`, but the body goes out `chunk` bytes at a time with `pause` between
+    /// chunks, so a client can watch the download and cancel it midway.
+    Throttled {
+        bytes: Arc<Vec<u8>>,
+        chunk: usize,
+        pause: Duration,
+    },
     /// The status with a short text body.
     Status(u16),
     /// A 200 response with this content type and body.
@@ -198,6 +205,11 @@ fn serve(stream: TcpStream, shared: &Shared) {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+        Route::Throttled {
+            bytes,
+            chunk,
+            pause,
+        } => send_throttled(&mut stream, &bytes, range.as_deref(), chunk, pause, shared),
         Route::Status(status) => send(
             &mut stream,
             status,
@@ -210,20 +222,24 @@ fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.shutdown(Shutdown::Both);
 }
 
-/// Sends `bytes`, or the part a `bytes=N-` range requests, stopping at byte `cut_at` of the
-/// file when it is set.
-fn send_file(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut_at: Option<usize>) {
+/// The status, first byte and extra headers of the answer to a request with `range`, or
+/// `None` after a 416 was sent for a range past the end.
+fn range_response(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    range: Option<&str>,
+) -> Option<(u16, usize, Vec<String>)> {
     let start = range
         .and_then(|range| range.strip_prefix("bytes="))
         .and_then(|range| range.split('-').next())
         .and_then(|start| start.parse::<usize>().ok());
 
-    let (status, first, extra) = match start {
-        None => (200, 0, Vec::new()),
+    match start {
+        None => Some((200, 0, Vec::new())),
         Some(start) if start >= bytes.len() => {
             let header = format!("Content-Range: bytes */{}", bytes.len());
             send(stream, 416, "text/plain", &[header], b"");
-            return;
+            None
         }
         Some(start) => {
             let header = format!(
@@ -231,8 +247,16 @@ fn send_file(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut_at: 
                 bytes.len() - 1,
                 bytes.len()
             );
-            (206, start, vec![header])
+            Some((206, start, vec![header]))
         }
+    }
+}
+
+/// Sends `bytes`, or the part a `bytes=N-` range requests, stopping at byte `cut_at` of the
+/// file when it is set.
+fn send_file(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut_at: Option<usize>) {
+    let Some((status, first, extra)) = range_response(stream, bytes, range) else {
+        return;
     };
 
     let body = &bytes[first..];
@@ -240,6 +264,33 @@ fn send_file(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut_at: 
     let head = response_head(status, "application/octet-stream", &extra, body.len());
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&bytes[first..end]);
+    let _ = stream.flush();
+}
+
+/// Sends `bytes` as [`send_file`] does, in chunks with a pause after each. Stops early when
+/// the client goes away or the server is dropped.
+fn send_throttled(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    range: Option<&str>,
+    chunk: usize,
+    pause: Duration,
+    shared: &Shared,
+) {
+    let Some((status, first, extra)) = range_response(stream, bytes, range) else {
+        return;
+    };
+
+    let head = response_head(status, "application/octet-stream", &extra, bytes.len() - first);
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for piece in bytes[first..].chunks(chunk.max(1)) {
+        if shared.stop.load(Ordering::SeqCst) || stream.write_all(piece).is_err() {
+            return;
+        }
+        std::thread::sleep(pause);
+    }
     let _ = stream.flush();
 }
 

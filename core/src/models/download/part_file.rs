@@ -96,6 +96,25 @@ impl PartFile {
         hex(&self.hasher.clone().finalize())
     }
 
+    /// Reads the whole file again and returns its sha256, as lowercase hex.
+    pub(super) fn sha256(&mut self) -> Result<String, ModelError> {
+        let digest = (|| -> io::Result<String> {
+            self.file.seek(SeekFrom::Start(0))?;
+            let mut hasher = sha2::Sha256::new();
+            let mut buf = vec![0u8; HASH_BUFFER_BYTES];
+            loop {
+                let n = self.file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+            }
+            self.file.seek(SeekFrom::End(0))?;
+            Ok(hex(&hasher.finalize()))
+        })();
+        digest.map_err(ModelError::io("read", &self.path))
+    }
+
     /// Reads the first bytes of the file, fewer when it is shorter.
     pub(super) fn head(&mut self, buf: &mut [u8]) -> Result<usize, ModelError> {
         let read = (|| -> io::Result<usize> {

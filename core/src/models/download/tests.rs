@@ -80,6 +80,7 @@ impl Fixture {
             sha1: &self.sha1,
             size: Some(self.bytes.len() as u64),
             size_hint: self.bytes.len() as u64,
+            also_accept: None,
         }
     }
 
@@ -218,6 +219,43 @@ fn download_with_wrong_sha1_keeps_nothing() {
     let message = err.to_string();
     assert!(message.contains(&fixture.sha1), "{message}");
     assert!(message.contains(&wrong), "{message}");
+    assert!(fixture.names().is_empty(), "{:?}", fixture.names());
+}
+
+#[test]
+fn download_matching_pypi_conversion_pin_installs() {
+    let fixture = Fixture::new(Route::File);
+    let wrong = sha1_hex(b"another file");
+    let sha256: &'static str = Box::leak(hex(&sha2::Sha256::digest(&fixture.bytes)).into_boxed_str());
+    let pin = PinnedFile { size: fixture.bytes.len() as u64, sha256 };
+    let request = DownloadRequest {
+        sha1: &wrong,
+        size: Some(1),
+        also_accept: Some(&pin),
+        ..fixture.request()
+    };
+
+    let (result, _) = fixture.download(fast_policy(), &request, &CancelToken::new());
+
+    let path = result.expect("the PyPI route's pinned file is accepted");
+    assert_eq!(std::fs::read(path).unwrap(), fixture.bytes);
+}
+
+#[test]
+fn download_missing_both_pins_keeps_nothing() {
+    let fixture = Fixture::new(Route::File);
+    let wrong = sha1_hex(b"another file");
+    let pin = PinnedFile { size: fixture.bytes.len() as u64, sha256: "0000" };
+    let request = DownloadRequest {
+        sha1: &wrong,
+        also_accept: Some(&pin),
+        ..fixture.request()
+    };
+
+    let (result, _) = fixture.download(fast_policy(), &request, &CancelToken::new());
+
+    let err = result.unwrap_err();
+    assert!(matches!(err, ModelError::ChecksumMismatch { .. }), "{err}");
     assert!(fixture.names().is_empty(), "{:?}", fixture.names());
 }
 

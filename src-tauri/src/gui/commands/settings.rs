@@ -25,8 +25,11 @@ pub struct SettingsView {
     /// Problems found when the settings file was loaded, such as a damaged file that was
     /// kept as `settings.json.bak`.
     pub load_warnings: Vec<String>,
-    /// The languages whisper can transcribe, after "auto".
+    /// The languages the chosen model can transcribe, after "auto": only English for an
+    /// English-only model.
     pub languages: Vec<LanguageOption>,
+    /// Whether the chosen model can translate into English.
+    pub model_translates: bool,
     /// Threads used when the setting is empty.
     pub default_threads: usize,
     pub max_threads: usize,
@@ -83,14 +86,25 @@ pub async fn choose_output_folder(app: AppHandle, state: State<'_, AppState>) ->
 }
 
 fn view(state: &AppState) -> SettingsView {
-    let languages = whisper_languages()
-        .into_iter()
-        .map(|language| LanguageOption { code: language.code.to_string(), name: capitalize(language.name) })
-        .collect();
+    let settings = state.settings.get();
+    let capabilities = state.models.capabilities(&settings.model).ok();
+    let languages = match &capabilities {
+        Some(capabilities) => capabilities
+            .languages()
+            .into_iter()
+            .map(|language| LanguageOption { code: language.code.to_string(), name: capitalize(language.name) })
+            .collect(),
+        // An unreadable model offers every language; the job then reports the problem.
+        None => whisper_languages()
+            .into_iter()
+            .map(|language| LanguageOption { code: language.code.to_string(), name: capitalize(language.name) })
+            .collect(),
+    };
     SettingsView {
-        settings: state.settings.get(),
+        settings,
         load_warnings: state.settings.load_warnings().to_vec(),
         languages,
+        model_translates: capabilities.is_none_or(|capabilities| capabilities.translates),
         default_threads: default_threads(),
         max_threads: MAX_THREADS,
         formats: Format::ALL.to_vec(),
@@ -131,16 +145,16 @@ fn validate(state: &AppState, previous: &Settings, settings: &Settings) -> Resul
         }
     }
 
-    let english_only = catalog::find(&settings.model).is_some_and(|model| !model.multilingual);
-    if english_only && settings.translate {
-        return invalid(format!("the model {} is English-only and cannot translate; choose a multilingual model", settings.model));
+    let Ok(capabilities) = state.models.capabilities(&settings.model) else {
+        return Ok(());
+    };
+    if settings.translate && !capabilities.translates {
+        return invalid(format!("the model {} cannot translate; choose another model", settings.model));
     }
     if let Language::Code(code) = &settings.language {
-        if english_only && code != "en" {
-            return invalid(format!(
-                "the model {} is English-only and cannot transcribe language '{code}'; choose a multilingual model",
-                settings.model
-            ));
+        if !capabilities.knows_language(code) {
+            let kind = if capabilities.multilingual { "cannot transcribe" } else { "is English-only and cannot transcribe" };
+            return invalid(format!("the model {} {kind} language '{code}'; choose another model", settings.model));
         }
     }
     Ok(())
