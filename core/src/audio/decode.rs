@@ -14,6 +14,7 @@ use symphonia::core::packet::Packet;
 
 use super::guard::catch_panic;
 use super::mp3_tail::ends_inside_frame;
+use super::ogg_resync::resync_cut;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
 use super::source::{ChosenTrack, Source};
@@ -78,9 +79,7 @@ pub fn decode_for_whisper(
 ///
 /// NOTE: MP3 frames carry no timestamps, so when symphonia 0.6.1's MP3 reader skips frames
 /// whose headers are damaged, the audio after them comes early by the lost length (about
-/// as long as the damaged stretch) and no warning is raised. When damage leaves an Ogg
-/// page header with sizes that run to the end of the file, symphonia's Ogg reader can no
-/// longer seek either, and the rest of the file is reported as truncated.
+/// as long as the damaged stretch) and no warning is raised.
 pub struct DecodeStream {
     path: PathBuf,
     source: Source,
@@ -261,6 +260,9 @@ impl DecodeStream {
     /// Seeks past damage that ended the stream early, and returns whether reading can go
     /// on. A truncated file fails every attempt, which is cheap, and ends as before.
     fn resume_after_damage(&mut self, end: &StreamEnd) -> bool {
+        if self.source.info.container == "ogg" {
+            return self.resync_ogg(end);
+        }
         while let Some(time) = self.resumer.next_target(self.source.track.time_base) {
             let track_id = self.source.track.id;
             let reader = &mut self.source.reader;
@@ -272,6 +274,31 @@ impl DecodeStream {
             }
         }
         false
+    }
+
+    /// Opens the Ogg file again with its header pages followed directly by the first intact
+    /// page after the last packet decoded. Symphonia's Ogg reader can neither read nor seek
+    /// past a page header whose sizes were damaged.
+    fn resync_ogg(&mut self, end: &StreamEnd) -> bool {
+        let Some(last_end) = self.resumer.next_resync() else {
+            return false;
+        };
+        let Some(cut) = resync_cut(&self.path, last_end) else {
+            return false;
+        };
+        let Ok(mut source) = Source::open_view(&self.path, Some(cut)) else {
+            return false;
+        };
+        if source.track.time_base != self.source.track.time_base {
+            return false;
+        }
+
+        tracing::debug!(path = %self.path.display(), ?end, ?cut, "resuming after a damaged Ogg page");
+        // Keep the facts found when the file was opened whole, such as its duration.
+        std::mem::swap(&mut source.info, &mut self.source.info);
+        source.file_bytes = self.source.file_bytes;
+        self.source = source;
+        true
     }
 
     fn decode_held_packets(&mut self) -> Result<Option<StreamEnd>, DecodeError> {

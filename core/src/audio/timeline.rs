@@ -133,6 +133,19 @@ impl Resumer {
         self.skip_until.is_some_and(|until| end <= until)
     }
 
+    /// Starts an attempt that reopens the stream after the last packet decoded, and returns
+    /// that packet's end in the track's time base. `None` when the attempts are used up or
+    /// nothing was decoded yet.
+    pub fn next_resync(&mut self) -> Option<i64> {
+        if self.attempts >= MAX_RESUMES {
+            return None;
+        }
+        let last_end = self.last_end?;
+        self.attempts += 1;
+        self.skip_until = Some(last_end);
+        Some(last_end)
+    }
+
     /// Returns the time to seek to for the next attempt, or `None` when the attempts are
     /// used up or nothing was decoded yet.
     pub fn next_target(&mut self, time_base: Option<TimeBase>) -> Option<Time> {
