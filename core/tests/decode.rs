@@ -100,6 +100,33 @@ fn float_wav_with_huge_values_decodes_finite() {
 }
 
 #[test]
+fn adpcm_with_runaway_step_size_decodes() {
+    // Found by fuzzing: nibbles that keep raising MS ADPCM's step size overflow symphonia's
+    // 32-bit state. Builds with overflow checks panicked inside the decoder; the app's
+    // builds, and these tests, do not check dependencies for overflow and get noise.
+    let workspace = Workspace::new();
+    let source = workspace.path("source.wav");
+    write_mono_wav(&source, 44_100, &tone(44_100, 1.0));
+    let adpcm = workspace.path("adpcm.wav");
+    ffmpeg(&source, &["-c:a", "adpcm_ms"], &adpcm);
+
+    let mut bytes = std::fs::read(&adpcm).unwrap();
+    let block_align = usize::from(u16::from_le_bytes([bytes[32], bytes[33]]));
+    let data = bytes.windows(4).position(|window| window == b"data").unwrap() + 8;
+    for block in bytes[data..].chunks_mut(block_align) {
+        // Keep the 7-byte block header; nibble 8 multiplies the step size by 3.
+        block.iter_mut().skip(7).for_each(|byte| *byte = 0x88);
+    }
+    let path = workspace.write("runaway.wav", &bytes);
+
+    let decoded = decode_ok(&path);
+
+    assert!(decoded.samples.iter().all(|sample| sample.is_finite()), "non-finite samples");
+    // The last ADPCM block is padded to its full size: up to 2036 frames, 739 samples here.
+    assert_len_within(&decoded, 15_999, 16_740, "1 s of ADPCM");
+}
+
+#[test]
 fn wav_rates_decode_to_exact_length() {
     let workspace = Workspace::new();
 
