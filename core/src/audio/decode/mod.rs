@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 
 use symphonia::core::codecs::audio::AudioDecoder;
 use symphonia::core::errors::Error as SymphoniaError;
-use symphonia::core::formats::{SeekMode, SeekTo};
 use symphonia::core::packet::Packet;
+
+mod ending;
+mod resume;
+
+use ending::{end_warning, nothing_decoded};
 
 use super::guard::catch_panic;
 use super::mp3_tail::ends_inside_frame;
-use super::ogg_resync::resync_cut;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
 use super::source::{ChosenTrack, Source};
@@ -257,50 +260,6 @@ impl DecodeStream {
         }
     }
 
-    /// Seeks past damage that ended the stream early, and returns whether reading can go
-    /// on. A truncated file fails every attempt, which is cheap, and ends as before.
-    fn resume_after_damage(&mut self, end: &StreamEnd) -> bool {
-        if self.source.info.container == "ogg" {
-            return self.resync_ogg(end);
-        }
-        while let Some(time) = self.resumer.next_target(self.source.track.time_base) {
-            let track_id = self.source.track.id;
-            let reader = &mut self.source.reader;
-            let seeked = catch_panic(|| reader.seek(SeekMode::Coarse, SeekTo::Time { time, track_id: Some(track_id) }));
-            if let Ok(Ok(_)) = seeked {
-                self.source.decoder.reset();
-                tracing::debug!(path = %self.path.display(), ?end, ?time, "resuming past damage");
-                return true;
-            }
-        }
-        false
-    }
-
-    /// Opens the Ogg file again with its header pages followed directly by the first intact
-    /// page after the last packet decoded. Symphonia's Ogg reader can neither read nor seek
-    /// past a page header whose sizes were damaged.
-    fn resync_ogg(&mut self, end: &StreamEnd) -> bool {
-        let Some(last_end) = self.resumer.next_resync() else {
-            return false;
-        };
-        let Some(cut) = resync_cut(&self.path, last_end) else {
-            return false;
-        };
-        let Ok(mut source) = Source::open_view(&self.path, Some(cut)) else {
-            return false;
-        };
-        if source.track.time_base != self.source.track.time_base {
-            return false;
-        }
-
-        tracing::debug!(path = %self.path.display(), ?end, ?cut, "resuming after a damaged Ogg page");
-        // Keep the facts found when the file was opened whole, such as its duration.
-        std::mem::swap(&mut source.info, &mut self.source.info);
-        source.file_bytes = self.source.file_bytes;
-        self.source = source;
-        true
-    }
-
     fn decode_held_packets(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
         for packet in self.end_trims.finish() {
             if let Some(end) = self.decode(&packet)? {
@@ -480,47 +439,6 @@ fn skipped_packet_ns(packet: &Packet, track: ChosenTrack, pipeline: &Pipeline, t
         .map(|rate| tally.last_frames * 1_000_000_000 / u64::from(rate));
 
     from_packet.or(from_last_packet).unwrap_or(0)
-}
-
-fn nothing_decoded(path: &Path, tally: &PacketTally, end: StreamEnd) -> DecodeError {
-    let path = path.to_path_buf();
-
-    if tally.skipped > 0 {
-        let detail = tally.last_error.clone().unwrap_or_default();
-        return DecodeError::Undecodable {
-            path,
-            count: tally.skipped,
-            detail,
-        };
-    }
-
-    match end {
-        StreamEnd::Failed(detail) => DecodeError::Malformed { path, detail },
-        StreamEnd::Panicked(detail) => DecodeError::DecoderPanic { path, detail },
-        StreamEnd::Complete | StreamEnd::UnexpectedEof => DecodeError::NoSamples { path },
-    }
-}
-
-fn end_warning(end: StreamEnd, decoded_ms: u64, expected_ms: Option<u64>) -> Option<DecodeWarning> {
-    match end {
-        StreamEnd::Complete => {
-            let expected = expected_ms?;
-            let short = decoded_ms.saturating_add(TRUNCATION_TOLERANCE_MS) < expected;
-            short.then_some(DecodeWarning::Truncated {
-                decoded_ms,
-                expected_ms,
-            })
-        }
-        StreamEnd::UnexpectedEof => Some(DecodeWarning::Truncated {
-            decoded_ms,
-            expected_ms,
-        }),
-        StreamEnd::Failed(reason) => Some(DecodeWarning::StoppedEarly { decoded_ms, reason }),
-        StreamEnd::Panicked(message) => Some(DecodeWarning::StoppedEarly {
-            decoded_ms,
-            reason: format!("the decoder crashed ({message})"),
-        }),
-    }
 }
 
 fn check_cancel(path: &Path, cancel: &CancelToken) -> Result<(), DecodeError> {
