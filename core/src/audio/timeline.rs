@@ -96,6 +96,14 @@ impl GapFinder {
         }
         u64::try_from(gap).unwrap_or(u64::MAX)
     }
+
+    /// Moves the reference by `ns` of a gap that was not filled, so the packets after it
+    /// do not report it again.
+    pub fn shift(&mut self, ns: u64) {
+        if let Some(offset) = &mut self.offset_ns {
+            *offset += i128::from(ns);
+        }
+    }
 }
 
 /// Times a stream that ended early at damage is resumed by seeking past it. Each attempt
@@ -206,6 +214,18 @@ mod tests {
         assert_eq!(gaps.missing_before(&packet(0, 20, 0), time_base, 0), 0);
         assert_eq!(gaps.missing_before(&packet(20, 20, 0), time_base, 20_000_000), 0);
         assert_eq!(gaps.missing_before(&packet(300, 20, 0), time_base, 40_000_000), 260_000_000);
+    }
+
+    #[test]
+    fn unfilled_gap_not_reported_again() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        gaps.missing_before(&packet(0, 20, 0), time_base, 0);
+        assert_eq!(gaps.missing_before(&packet(5_020, 20, 0), time_base, 20_000_000), 5_000_000_000);
+        gaps.shift(5_000_000_000);
+
+        assert_eq!(gaps.missing_before(&packet(5_040, 20, 0), time_base, 40_000_000), 0);
     }
 
     #[test]

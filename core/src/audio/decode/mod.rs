@@ -310,10 +310,15 @@ impl DecodeStream {
         // The first packet only anchors the timeline, so it never gets a gap.
         let missing_ns = self.gaps.missing_before(packet, source.track.time_base, pipeline.decoded_ns());
         if missing_ns > 0 {
-            tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, "filling a gap in the timestamps");
-            tally.skipped += 1;
-            tally.skipped_ns += pipeline.push_silence(missing_ns).map_err(resample_error)?;
-            tally.last_error.get_or_insert_with(|| "audio missing between packets".to_owned());
+            let fill_ns = missing_ns.min(tally.silence_budget_ns());
+            tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, fill_ns, "filling a gap in the timestamps");
+            // A gap beyond the budget means the timestamps are damaged: follow the audio.
+            self.gaps.shift(missing_ns - fill_ns);
+            if fill_ns > 0 {
+                tally.skipped += 1;
+                tally.skipped_ns += pipeline.push_silence(fill_ns).map_err(resample_error)?;
+                tally.last_error.get_or_insert_with(|| "audio missing between packets".to_owned());
+            }
         }
 
         self.resumer.note(packet);
@@ -324,10 +329,11 @@ impl DecodeStream {
                 }
                 tally.decoded += 1;
                 tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
+                tally.decoded_ns += tally.last_frames * 1_000_000_000 / u64::from(rate.max(1));
                 pipeline.push_decoded(rate, channels).map_err(resample_error)?;
             }
             Ok(Err(error)) if is_recoverable(&error, tally.decoded) => {
-                let silence_ns = skipped_packet_ns(packet, source.track, pipeline, tally);
+                let silence_ns = skipped_packet_ns(packet, source.track, pipeline, tally).min(tally.silence_budget_ns());
                 tracing::debug!(
                     path = %path.display(),
                     pts = packet.pts.get(),
@@ -389,6 +395,8 @@ struct PacketTally {
     decoded: u64,
     skipped: u64,
     skipped_ns: u64,
+    /// Audio decoded from packets, not counting silence put in their place.
+    decoded_ns: u64,
     last_error: Option<String>,
     /// Frame count of the last decoded packet, the fallback length of a skipped packet.
     last_frames: u64,
@@ -396,6 +404,19 @@ struct PacketTally {
     /// a row ends the stream instead of looping.
     reset_pending: bool,
 }
+
+impl PacketTally {
+    /// Returns how much more silence may stand in for lost audio, in nanoseconds: twice
+    /// the audio decoded so far, plus [`SILENCE_SLACK_NS`]. Damaged timestamps or packet
+    /// durations could otherwise turn a small file into hours of silence.
+    fn silence_budget_ns(&self) -> u64 {
+        (SILENCE_SLACK_NS + 2 * self.decoded_ns).saturating_sub(self.skipped_ns)
+    }
+}
+
+/// Silence allowed for lost audio beyond twice the audio decoded, in nanoseconds (60 s):
+/// enough for a lost Matroska cluster or a few seconds of lost pages at the start.
+const SILENCE_SLACK_NS: u64 = 60_000_000_000;
 
 /// Decodes `packet` into `interleaved` and returns its sample rate and channel count.
 /// The outer `Err` carries the message of a panic inside the decoder.
