@@ -4,6 +4,13 @@
 //! transcript beside the audio, reporting one overall percentage that only rises. Nothing
 //! is written unless every step before saving succeeded, so a failed or cancelled job
 //! leaves no files.
+//!
+//! The file is read twice when it is long. The first pass decodes it to measure its length
+//! and where its voice is, keeping only 4 bytes per 20 ms. The second decodes it again while
+//! whisper transcribes it piece by piece, so memory stays flat whatever the length. The
+//! length and progress come from decoded samples, never from a duration the container
+//! states, which can be missing or wrong. A file of up to [`KEEP_DECODED_S`] is
+//! kept in memory after the first pass instead.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,12 +18,14 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::{self, AudioInfo, DecodeError, DecodeProgress};
+use crate::audio::{self, AudioInfo, DecodeError, DecodeStream, RedecodedSamples, SampleSource, SamplesInMemory};
 use crate::cancel::CancelToken;
 use crate::export::Format;
+use crate::memory::release_free_heap;
 use crate::save::{self, OutputFile, OutputLocation, SaveError};
 use crate::transcribe::{Model, TranscribeError, TranscribeEvent, TranscribeOptions};
 use crate::transcript::{Segment, Transcript};
+use crate::vad::{LevelMeter, SpeechActivity};
 
 /// Identifies a job in logs and events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -111,6 +120,10 @@ pub enum JobError {
 const DECODE_SHARE: f32 = 10.0;
 const TRANSCRIBE_SHARE: f32 = 89.0;
 
+/// Maximum length of audio kept in memory after the first pass, in seconds (10 minutes,
+/// 38 MB at 16 kHz). Longer files are decoded a second time while they are transcribed.
+pub const KEEP_DECODED_S: u64 = 600;
+
 /// Runs one job to the end, reporting through `on_event`.
 pub fn run_job(
     id: JobId,
@@ -150,36 +163,33 @@ fn run_steps(
     let cancelled = || JobError::Cancelled { input: input.to_path_buf() };
 
     on_event(progress.update(Phase::Decoding, 0.0));
-    let decoded = audio::decode_for_whisper(
-        input,
-        &mut |step: DecodeProgress| {
-            if let Some(total_ms) = step.total_ms.filter(|&total| total > 0) {
-                let fraction = step.decoded_ms as f32 / total_ms as f32;
-                on_event(progress.update(Phase::Decoding, DECODE_SHARE * fraction));
-            }
-        },
-        cancel,
-    )
-    .map_err(|error| match error {
-        DecodeError::Cancelled { .. } => cancelled(),
-        error => JobError::Decode(error),
-    })?;
+    let analysis = analyze(input, &mut |fraction| on_event(progress.update(Phase::Decoding, DECODE_SHARE * fraction)), cancel)
+        .map_err(|error| decode_error(input, error))?;
 
-    let warnings: Vec<String> = decoded.warnings.iter().map(|w| format!("{}: {w}", input.display())).collect();
+    let warnings: Vec<String> = analysis.warnings.iter().map(|w| format!("{}: {w}", input.display())).collect();
     for message in &warnings {
         tracing::warn!(input = %input.display(), %message, "decode warning");
         on_event(JobEvent::Warning { message: message.clone() });
     }
-    let duration_ms = decoded.samples.len() as u64 * 1000 / audio::WHISPER_SAMPLE_RATE as u64;
+    let duration_ms = analysis.len as u64 * 1000 / u64::from(audio::WHISPER_SAMPLE_RATE);
     on_event(JobEvent::Duration { duration_ms });
     if cancel.is_cancelled() {
         return Err(cancelled());
     }
 
+    let mut samples: Box<dyn SampleSource> = match analysis.samples {
+        Some(samples) => Box::new(SamplesInMemory::new(samples)),
+        None => {
+            let stream = DecodeStream::open(input).map_err(|error| decode_error(input, error))?;
+            Box::new(RedecodedSamples::new(stream, analysis.len, cancel.clone()))
+        }
+    };
+
     on_event(progress.update(Phase::Transcribing, DECODE_SHARE));
     let transcript = model
-        .transcribe(
-            decoded.samples,
+        .transcribe_source(
+            samples.as_mut(),
+            &analysis.activity,
             &request.options,
             &mut |event| match event {
                 TranscribeEvent::Progress { processed_ms, duration_ms } => {
@@ -192,8 +202,11 @@ fn run_steps(
         )
         .map_err(|source| match source {
             TranscribeError::Cancelled => cancelled(),
+            TranscribeError::Decode(error) => decode_error(input, error),
             source => JobError::Transcribe { input: input.to_path_buf(), source },
         })?;
+    drop(samples);
+    release_free_heap();
 
     on_event(progress.update(Phase::Saving, DECODE_SHARE + TRANSCRIBE_SHARE));
     if cancel.is_cancelled() {
@@ -210,7 +223,58 @@ fn run_steps(
     };
 
     on_event(progress.update(Phase::Saving, 100.0));
-    Ok(JobOutcome { transcript, written, source: decoded.source, warnings })
+    Ok(JobOutcome { transcript, written, source: analysis.source, warnings })
+}
+
+/// Findings of the first pass over a file.
+struct Analysis {
+    /// Length in 16 kHz samples.
+    len: usize,
+    activity: SpeechActivity,
+    /// The samples, when the file is short enough to keep them.
+    samples: Option<Vec<f32>>,
+    source: AudioInfo,
+    warnings: Vec<audio::DecodeWarning>,
+}
+
+/// Decodes `input` once to measure its length and voice activity, reporting the share of
+/// the file read (0.0 to 1.0) through `on_fraction`.
+fn analyze(input: &Path, on_fraction: &mut dyn FnMut(f32), cancel: &CancelToken) -> Result<Analysis, DecodeError> {
+    let keep_limit = (KEEP_DECODED_S * u64::from(audio::WHISPER_SAMPLE_RATE)) as usize;
+    let mut stream = DecodeStream::open(input)?;
+    let mut meter = LevelMeter::default();
+    let mut kept = Some(Vec::new());
+    let mut block = Vec::new();
+    let mut len = 0;
+
+    loop {
+        block.clear();
+        if stream.read(&mut block, cancel)? == 0 {
+            break;
+        }
+        len += block.len();
+        meter.push(&block);
+        kept = kept.filter(|_| len <= keep_limit).map(|mut kept| {
+            kept.extend_from_slice(&block);
+            kept
+        });
+        on_fraction(stream.progress().fraction_read());
+    }
+    if len == 0 {
+        return Err(DecodeError::NoSamples { path: input.to_path_buf() });
+    }
+
+    let summary = stream.finish();
+    release_free_heap();
+    on_fraction(1.0);
+    Ok(Analysis { len, activity: meter.finish(), samples: kept, source: summary.source, warnings: summary.warnings })
+}
+
+fn decode_error(input: &Path, error: DecodeError) -> JobError {
+    match error {
+        DecodeError::Cancelled { .. } => JobError::Cancelled { input: input.to_path_buf() },
+        error => JobError::Decode(error),
+    }
 }
 
 /// Writes `transcript` in every requested format, all or nothing.

@@ -14,6 +14,7 @@ pub mod cancel;
 pub mod export;
 pub mod job;
 pub mod jobs;
+pub mod memory;
 pub mod models;
 pub mod paths;
 pub mod record;

@@ -94,3 +94,38 @@ fn damaged_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn undecodable_packets_cannot_inflate_output() {
+    // Found by fuzzing: a file of mostly undecodable packets, each replaced by silence of
+    // its stated length, decoded to minutes of silence from a few kilobytes. Silence for
+    // lost audio is limited to twice the audio decoded plus 60 s.
+    let workspace = Workspace::new();
+    let source = workspace.path("tone.wav");
+    write_mono_wav(&source, 24_000, &tone(24_000, 100.0));
+    let clean = workspace.path("clean.mp3");
+    run_tool("lame", &["--quiet", "-b", "32", "-t", path_str(&source), path_str(&clean)]);
+
+    // Keep the first ten frames and destroy the audio data of every later one, keeping
+    // each 4-byte header so the reader still finds the frames.
+    let mut bytes = std::fs::read(&clean).unwrap();
+    let frames: Vec<usize> = (0..bytes.len() - 1).filter(|&i| bytes[i] == 0xFF && bytes[i + 1] & 0xE0 == 0xE0).collect();
+    let mut damaged = 0;
+    for pair in frames.windows(2).skip(10) {
+        let (start, end) = (pair[0], pair[1]);
+        if end - start > 8 && bytes[start + 1] & 0xE0 == 0xE0 {
+            bytes[start + 4..end].fill(0xFF);
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 3_000, "only {damaged} frames damaged");
+    let path = workspace.write("mostly damaged.mp3", &bytes);
+
+    match decode(&path) {
+        Ok(decoded) => {
+            let seconds = decoded.samples.len() as f32 / 16_000.0;
+            assert!(seconds <= 61.0, "{seconds} s decoded from 0.24 s of intact audio");
+        }
+        Err(error) => assert!(matches!(error, DecodeError::Undecodable { .. }), "{error}"),
+    }
+}

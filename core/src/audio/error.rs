@@ -100,6 +100,10 @@ pub enum DecodeWarning {
         to_hz: u32,
         at_ms: u64,
     },
+
+    /// Sizes in the header disagreed with the file and were corrected to what the file
+    /// holds, as a recorder that crashed leaves them.
+    HeaderCorrected { detail: String },
 }
 
 impl fmt::Display for DecodeWarning {
@@ -131,6 +135,9 @@ impl fmt::Display for DecodeWarning {
                 "the sample rate changed from {from_hz} Hz to {to_hz} Hz at {}",
                 format_time(*at_ms)
             ),
+            DecodeWarning::HeaderCorrected { detail } => {
+                write!(f, "the header's sizes disagree with the file: {detail}")
+            }
         }
     }
 }
@@ -188,6 +195,9 @@ mod tests {
                 from_hz: 44_100,
                 to_hz: 48_000,
                 at_ms: 61_000,
+            },
+            DecodeWarning::HeaderCorrected {
+                detail: "the data chunk states 0 bytes, but the file holds 320; read those".into(),
             },
         ];
 

@@ -1,29 +1,41 @@
 //! Turns an audio or video file into the 16 kHz mono `f32` samples that whisper expects.
 //!
 //! Decoding runs as a stream: each packet is decoded with symphonia, averaged to mono and
-//! resampled to 16 kHz before the next one is read. The only full-length buffer is the
-//! 16 kHz output, about 3.8 MB per minute of audio.
+//! resampled to 16 kHz before the next one is read. [`DecodeStream`] hands the output out
+//! block by block, so a file of any length can be read in constant memory;
+//! [`decode_for_whisper`] collects it into one buffer of about 3.8 MB per minute of audio.
 //!
 //! Supported containers are WAV, AIFF, CAF, MP3, FLAC, Ogg, MP4/M4A/MOV and Matroska/WebM.
-//! Supported codecs are PCM, ADPCM, MP1/MP2/MP3, FLAC, ALAC, AAC-LC and Vorbis. Other codecs,
-//! Opus among them, produce [`DecodeError::UnsupportedCodec`].
+//! Supported codecs are PCM (integer, float, A-law, μ-law), ADPCM, MP1/MP2/MP3, FLAC, ALAC,
+//! AAC-LC, Vorbis and Opus (through libopus). HE-AAC is decoded as its AAC-LC core, at the
+//! right speed but without the band above a quarter of its output rate. Other codecs, and
+//! recognised but unsupported formats such as WMA, produce [`DecodeError::UnsupportedCodec`]
+//! naming the codec.
 
-mod codec_name;
+mod codecs;
 mod decode;
 mod downmix;
 mod error;
+mod file_source;
 mod guard;
+mod header_repair;
+mod mp3_tail;
+mod ogg_resync;
 mod pipeline;
 mod progress;
 mod resample;
+mod samples;
 mod source;
+mod timeline;
+mod unsupported;
 
 use serde::Serialize;
 
-pub use decode::decode_for_whisper;
+pub use decode::{decode_for_whisper, DecodeStream, DecodeSummary};
 pub use downmix::downmix;
 pub use error::{DecodeError, DecodeWarning};
 pub use resample::{Resampler, ResamplerError, MAX_INPUT_RATE, MIN_INPUT_RATE};
+pub use samples::{RedecodedSamples, SampleSource, SamplesInMemory};
 pub use source::probe;
 
 /// Sample rate in Hz of the audio that whisper.cpp takes as input.
@@ -51,8 +63,26 @@ pub struct AudioInfo {
 pub struct DecodeProgress {
     /// Milliseconds of audio decoded so far, counting silence that replaced skipped packets.
     pub decoded_ms: u64,
-    /// Duration of the track in milliseconds as the container states it, if it does.
+    /// Duration of the track in milliseconds as the container states it, if it does. It can
+    /// be wrong in a damaged file, so `decoded_ms` may exceed it.
     pub total_ms: Option<u64>,
+    /// Bytes of the file read since the first packet. Unlike the stated duration, this is
+    /// always known and reaches `file_bytes` at the end, though it moves in steps of the
+    /// reader's buffer (32 kB) and unevenly where a reader jumps between index and samples.
+    pub read_bytes: u64,
+    /// Bytes of the file from the first packet to the end, so headers, tags and cover
+    /// images do not count. Until the first packet is read, the whole file.
+    pub file_bytes: u64,
+}
+
+impl DecodeProgress {
+    /// Returns the share of the file read so far, from 0.0 to 1.0.
+    pub fn fraction_read(&self) -> f32 {
+        if self.file_bytes == 0 {
+            return 0.0;
+        }
+        (self.read_bytes as f64 / self.file_bytes as f64).clamp(0.0, 1.0) as f32
+    }
 }
 
 /// The result of [`decode_for_whisper`].

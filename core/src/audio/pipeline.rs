@@ -3,19 +3,18 @@
 
 use super::downmix::downmix;
 use super::resample::{Resampler, ResamplerError};
-use super::{DecodeWarning, WHISPER_SAMPLE_RATE};
+use super::DecodeWarning;
 
 const NANOS_PER_SECOND: u64 = 1_000_000_000;
-
-/// Upper bound of output capacity reserved up front from the stated duration: two hours,
-/// about 460 MB. A longer file grows the buffer as it decodes, and a header that overstates
-/// the duration cannot reserve more than this.
-const MAX_RESERVED_MS: u64 = 2 * 60 * 60 * 1000;
 
 /// Maximum silence inserted for one skipped packet, in nanoseconds, so that a damaged duration
 /// cannot add hours of output. Packets of the supported codecs last at most about 1.5 s (a
 /// FLAC frame of 65 535 samples at 44.1 kHz).
 const MAX_SILENCE_NS: u64 = 10 * NANOS_PER_SECOND;
+
+/// Largest magnitude passed to the resampler. Float samples are nominally within ±1.0;
+/// louder ones are kept up to this level, and anything beyond is damage.
+const MAX_LEVEL: f32 = 64.0;
 
 /// Frames of silence pushed to the resampler per call, which bounds the scratch buffer.
 const SILENCE_BLOCK_FRAMES: u64 = 8_192;
@@ -26,6 +25,7 @@ pub(super) struct Pipeline {
     mono: Vec<f32>,
     /// Resampler for the current sample rate, created at the first decoded packet.
     resampler: Option<Resampler>,
+    /// 16 kHz samples not yet taken by [`take_output`](Self::take_output).
     output: Vec<f32>,
     /// Sample rate and channel count of the first decoded packet.
     first_format: Option<(u32, usize)>,
@@ -39,16 +39,12 @@ pub(super) struct Pipeline {
 }
 
 impl Pipeline {
-    /// `expected_ms` is the duration the container states, used to size the output buffer.
-    pub fn new(expected_ms: Option<u64>) -> Self {
-        let reserve_ms = expected_ms.unwrap_or(0).min(MAX_RESERVED_MS);
-        let reserve = reserve_ms * u64::from(WHISPER_SAMPLE_RATE) / 1000;
-
+    pub fn new() -> Self {
         Pipeline {
             interleaved: Vec::new(),
             mono: Vec::new(),
             resampler: None,
-            output: Vec::with_capacity(reserve as usize),
+            output: Vec::new(),
             first_format: None,
             segment_start_ns: 0,
             segment_frames: 0,
@@ -86,12 +82,10 @@ impl Pipeline {
         self.mono.clear();
         downmix(&self.interleaved, channels, &mut self.mono);
 
-        // A float file can contain NaN or infinity, which the FFT would spread over a whole
-        // block of output.
+        // A float file can contain NaN, infinity or values near f32::MAX, which the FFT
+        // would turn into NaN or infinity over a whole block of output.
         for sample in &mut self.mono {
-            if !sample.is_finite() {
-                *sample = 0.0;
-            }
+            *sample = if sample.is_finite() { sample.clamp(-MAX_LEVEL, MAX_LEVEL) } else { 0.0 };
         }
 
         self.feed_mono()
@@ -109,12 +103,25 @@ impl Pipeline {
         Ok(duration_ns)
     }
 
-    /// Flushes the resampler and returns the 16 kHz output and the sample rate change warnings.
-    pub fn finish(mut self) -> Result<(Vec<f32>, Vec<DecodeWarning>), ResamplerError> {
+    /// Appends the 16 kHz samples produced since the last call to `out`.
+    pub fn take_output(&mut self, out: &mut Vec<f32>) {
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.output);
+        } else {
+            out.append(&mut self.output);
+        }
+    }
+
+    /// Flushes the resampler's tail into the output, which [`take_output`](Self::take_output)
+    /// then returns, and returns the sample rate change warnings.
+    pub fn finish(&mut self) -> Result<Vec<DecodeWarning>, ResamplerError> {
+        // Keep the decoded time, which counts the current resampler's input.
+        self.segment_start_ns = self.decoded_ns() - self.pending_silence_ns;
+        self.segment_frames = 0;
         if let Some(resampler) = self.resampler.take() {
             resampler.finish(&mut self.output)?;
         }
-        Ok((self.output, self.warnings))
+        Ok(std::mem::take(&mut self.warnings))
     }
 
     /// Makes sure the resampler matches `rate`, replacing it when the rate changes.
@@ -183,9 +190,15 @@ fn ns_to_frames(ns: u64, rate: u32) -> u64 {
 mod tests {
     use super::*;
 
+    fn output_of(pipeline: &mut Pipeline) -> Vec<f32> {
+        let mut samples = Vec::new();
+        pipeline.take_output(&mut samples);
+        samples
+    }
+
     #[test]
     fn pipeline_silence_before_first_packet_is_kept() {
-        let mut pipeline = Pipeline::new(None);
+        let mut pipeline = Pipeline::new();
         assert_eq!(pipeline.push_silence(500_000_000).unwrap(), 500_000_000);
         assert_eq!(pipeline.decoded_ms(), 500);
 
@@ -193,7 +206,9 @@ mod tests {
         pipeline.push_decoded(8_000, 2).unwrap();
         assert_eq!(pipeline.decoded_ms(), 1_500);
 
-        let (samples, warnings) = pipeline.finish().unwrap();
+        let warnings = pipeline.finish().unwrap();
+        let samples = output_of(&mut pipeline);
+        assert_eq!(pipeline.decoded_ms(), 1_500);
         assert_eq!(samples.len(), 24_000);
         assert!(samples[..7_000].iter().all(|s| s.abs() < 0.01));
         assert!(samples[9_000..23_000]
@@ -204,7 +219,7 @@ mod tests {
 
     #[test]
     fn pipeline_rate_change_keeps_time_and_warns() {
-        let mut pipeline = Pipeline::new(Some(2_000));
+        let mut pipeline = Pipeline::new();
 
         pipeline.interleaved = vec![0.25; 44_100];
         pipeline.push_decoded(44_100, 1).unwrap();
@@ -213,7 +228,8 @@ mod tests {
         assert_eq!(pipeline.decoded_ms(), 2_000);
         assert_eq!(pipeline.first_format(), Some((44_100, 1)));
 
-        let (samples, warnings) = pipeline.finish().unwrap();
+        let warnings = pipeline.finish().unwrap();
+        let samples = output_of(&mut pipeline);
         assert_eq!(samples.len(), 32_000);
         assert_eq!(
             warnings,
@@ -227,7 +243,7 @@ mod tests {
 
     #[test]
     fn pipeline_caps_inserted_silence() {
-        let mut pipeline = Pipeline::new(None);
+        let mut pipeline = Pipeline::new();
         pipeline.interleaved = vec![0.0; 160];
         pipeline.push_decoded(16_000, 1).unwrap();
 
@@ -236,14 +252,28 @@ mod tests {
     }
 
     #[test]
+    fn pipeline_output_finite_for_huge_samples() {
+        let mut pipeline = Pipeline::new();
+
+        pipeline.interleaved = vec![f32::MAX, -f32::MAX, 1.0e38, 3.0];
+        pipeline.interleaved.extend(vec![f32::MAX; 44_096]);
+        pipeline.push_decoded(44_100, 2).unwrap();
+
+        pipeline.finish().unwrap();
+        let samples = output_of(&mut pipeline);
+        assert!(!samples.is_empty());
+        assert!(samples.iter().all(|sample| sample.is_finite()), "non-finite output");
+    }
+
+    #[test]
     fn pipeline_replaces_non_finite_samples() {
-        let mut pipeline = Pipeline::new(None);
+        let mut pipeline = Pipeline::new();
 
         pipeline.interleaved = vec![f32::NAN; 1_600];
         pipeline.interleaved[800] = f32::INFINITY;
         pipeline.push_decoded(16_000, 1).unwrap();
 
-        let (samples, _) = pipeline.finish().unwrap();
-        assert_eq!(samples, vec![0.0; 1_600]);
+        pipeline.finish().unwrap();
+        assert_eq!(output_of(&mut pipeline), vec![0.0; 1_600]);
     }
 }

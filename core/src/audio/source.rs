@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::AudioDecoder;
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
@@ -13,8 +13,11 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::{Duration, TimeBase};
 
-use super::codec_name::codec_name;
+use super::codecs::make_decoder;
+use super::file_source::{Cut, FileSource, ReadPosition};
 use super::guard::catch_panic;
+use super::header_repair;
+use super::unsupported;
 use super::{AudioInfo, DecodeError};
 
 /// An opened file with a decoder for its chosen audio track.
@@ -23,6 +26,11 @@ pub(super) struct Source {
     pub decoder: Box<dyn AudioDecoder>,
     pub track: ChosenTrack,
     pub info: AudioInfo,
+    /// Length of the file in bytes.
+    pub file_bytes: u64,
+    /// Description of the sizes corrected in a header that disagreed with the file.
+    pub header_repair: Option<String>,
+    read_position: ReadPosition,
 }
 
 /// Facts about the chosen track that the decode loop uses.
@@ -45,7 +53,19 @@ pub fn probe(path: &Path) -> Result<AudioInfo, DecodeError> {
 
 impl Source {
     pub(super) fn open(path: &Path) -> Result<Self, DecodeError> {
-        let file = open_file(path)?;
+        Source::open_view(path, None)
+    }
+
+    /// Opens `path` with `cut` left out of what the reader sees, so a reader that gave up
+    /// at damage can start again after it with the file's own headers.
+    pub(super) fn open_view(path: &Path, cut: Option<Cut>) -> Result<Self, DecodeError> {
+        let (mut file, file_bytes) = open_file(path)?;
+        let repair = header_repair::plan(&mut file, file_bytes);
+        let (patches, header_repair) = match repair {
+            Some(repair) => (repair.patches, repair.detail),
+            None => (Vec::new(), None),
+        };
+        let (file, read_position) = FileSource::new(file, file_bytes, patches, cut);
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
 
         // NOTE: symphonia 0.6.1 accepts the hint but does not read it yet (its probe
@@ -83,7 +103,15 @@ impl Source {
             decoder,
             track,
             info,
+            file_bytes,
+            header_repair,
+            read_position,
         })
+    }
+
+    /// Returns how far into the file the reader has read, in bytes.
+    pub(super) fn read_bytes(&self) -> u64 {
+        self.read_position.get()
     }
 
     /// Chooses the track and decoder again, after the reader returned `ResetRequired`
@@ -96,7 +124,8 @@ impl Source {
     }
 }
 
-fn open_file(path: &Path) -> Result<File, DecodeError> {
+/// Opens `path` and returns it with its length in bytes.
+fn open_file(path: &Path) -> Result<(File, u64), DecodeError> {
     let metadata = std::fs::metadata(path).map_err(|source| io_error(path, source))?;
 
     if metadata.is_dir() {
@@ -106,7 +135,8 @@ fn open_file(path: &Path) -> Result<File, DecodeError> {
         return Err(DecodeError::Empty { path: path.into() });
     }
 
-    File::open(path).map_err(|source| io_error(path, source))
+    let file = File::open(path).map_err(|source| io_error(path, source))?;
+    Ok((file, metadata.len()))
 }
 
 fn io_error(path: &Path, source: io::Error) -> DecodeError {
@@ -130,9 +160,10 @@ fn probe_error(path: &Path, error: SymphoniaError) -> DecodeError {
     tracing::debug!(path = %path.display(), %error, "symphonia rejected the file");
 
     match error {
-        SymphoniaError::Unsupported(NO_FORMAT_MATCHED) => {
-            DecodeError::UnsupportedFormat { path: path.into() }
-        }
+        SymphoniaError::Unsupported(NO_FORMAT_MATCHED) => match unsupported::identify(path) {
+            Some(codec) => DecodeError::UnsupportedCodec { path: path.into(), codec },
+            None => DecodeError::UnsupportedFormat { path: path.into() },
+        },
         SymphoniaError::IoError(source) if source.kind() == io::ErrorKind::UnexpectedEof => {
             DecodeError::Malformed {
                 path: path.into(),
@@ -181,34 +212,6 @@ fn choose_track(
     }
 
     Err(first_failure.unwrap_or_else(|| DecodeError::NoAudioTrack { path: path.into() }))
-}
-
-fn make_decoder(
-    path: &Path,
-    params: &AudioCodecParameters,
-) -> Result<Box<dyn AudioDecoder>, DecodeError> {
-    let registry = symphonia::default::get_codecs();
-    if registry.get_audio_decoder(params.codec).is_none() {
-        return Err(DecodeError::UnsupportedCodec {
-            path: path.into(),
-            codec: codec_name(params.codec),
-        });
-    }
-
-    // Gapless mode trims encoder delay and padding where the codec and container support it,
-    // so decoded durations match the original recording.
-    let options = AudioDecoderOptions::default().gapless(true);
-    match catch_panic(|| registry.make_audio_decoder(params, &options)) {
-        Ok(Ok(decoder)) => Ok(decoder),
-        Ok(Err(error)) => Err(DecodeError::Malformed {
-            path: path.into(),
-            detail: error.to_string(),
-        }),
-        Err(detail) => Err(DecodeError::DecoderPanic {
-            path: path.into(),
-            detail,
-        }),
-    }
 }
 
 fn describe(

@@ -1,8 +1,11 @@
 //! Speech to text with whisper.cpp, through whisper-rs.
 //!
 //! A [`Model`] wraps one loaded `WhisperContext` and is shared by every job that uses that
-//! model. Each call to [`Model::transcribe`] creates a fresh whisper state, so nothing from
-//! one recording (prompt text, detected language) leaks into the next.
+//! model. Each whisper pass creates a fresh whisper state, so nothing from one recording
+//! (prompt text, detected language) leaks into the next.
+//!
+//! A recording is transcribed in pieces of speech, with long pauses skipped, and each
+//! piece's segments are checked for repetition loops, which are decoded again.
 //!
 //! ```no_run
 //! # use whisperrr_core::{cancel::CancelToken, transcribe::{Model, TranscribeOptions}};
@@ -14,12 +17,20 @@
 
 mod callbacks;
 mod cleanup;
+mod held;
+mod missed;
 mod model;
 mod options;
+mod pass;
+mod plan;
+mod recording;
+mod redecode;
+mod repetition;
 mod worker;
 
 use std::path::PathBuf;
 
+use crate::audio::DecodeError;
 use crate::transcript::Segment;
 
 pub use model::Model;
@@ -47,6 +58,10 @@ pub enum TranscribeError {
 
     #[error("whisper failed: {0}")]
     Whisper(String),
+
+    /// Decoding the audio again, piece by piece, failed.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 
     #[error("transcription cancelled")]
     Cancelled,

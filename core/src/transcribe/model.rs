@@ -1,16 +1,16 @@
 //! A loaded whisper model, shared by every job that uses it.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::RecvTimeoutError;
 use std::sync::Arc;
-use std::time::Duration;
 
 use whisper_rs::{WhisperContext, WhisperContextParameters};
 
 use super::cleanup::is_spoken;
-use super::worker::{self, RawSegment, WorkerMessage, WorkerRequest};
+use super::pass::{run_pass, PassEvent};
+use super::recording::RecordingRun;
+use super::worker::{RawSegment, WorkerRequest};
 use super::{ChunkHints, Language, TranscribeError, TranscribeEvent, TranscribeOptions};
-use crate::audio::WHISPER_SAMPLE_RATE;
+use crate::audio::{SampleSource, SamplesInMemory, WHISPER_SAMPLE_RATE};
 use crate::cancel::CancelToken;
 use crate::transcript::{Segment, Transcript};
 use crate::vad::SpeechActivity;
@@ -30,9 +30,6 @@ const FULL_AUDIO_CONTEXT: usize = 1500;
 /// repeats the last sentence instead of ending. Measured word error rate on seven short
 /// clips: 65 % with 1 s, 10 % with 2 s, 3 % with 4 s, and 6 % with the full window.
 const AUDIO_CONTEXT_MARGIN: usize = 200;
-
-/// How often the waiting job checks for cancellation while whisper runs.
-const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// One loaded `WhisperContext`. Cloning is cheap and shares the same weights.
 #[derive(Clone)]
@@ -91,22 +88,49 @@ impl Model {
         on_event: &mut dyn FnMut(TranscribeEvent),
         cancel: &CancelToken,
     ) -> Result<Transcript, TranscribeError> {
-        self.transcribe_chunk(samples, options, &ChunkHints::default(), on_event, cancel)
+        let activity = SpeechActivity::analyze(&samples);
+        self.transcribe_source(&mut SamplesInMemory::new(samples), &activity, options, on_event, cancel)
+    }
+
+    /// Transcribes the recording that `source` reads, whose voice `activity` describes.
+    ///
+    /// Only the stretches with speech are read and transcribed, in pieces of at most five
+    /// minutes, so a source that decodes its file again keeps memory flat whatever the
+    /// recording's length. Pauses of 10 s or more are skipped without running whisper.
+    /// Repetition loops are decoded again. A segment is reported once it is final, which
+    /// can be up to about 60 words after whisper produced it.
+    pub fn transcribe_source(
+        &self,
+        source: &mut dyn SampleSource,
+        activity: &SpeechActivity,
+        options: &TranscribeOptions,
+        on_event: &mut dyn FnMut(TranscribeEvent),
+        cancel: &CancelToken,
+    ) -> Result<Transcript, TranscribeError> {
+        let run = RecordingRun {
+            context: &self.context,
+            options,
+            language: self.whisper_language(options)?,
+            activity,
+            cancel,
+        };
+        run.transcribe(source, on_event)
     }
 
     /// Transcribes `samples` (16 kHz mono) as one piece of a longer stream, with the text
-    /// before it as context. Otherwise the same as [`transcribe`](Self::transcribe): a
-    /// fresh whisper state, and nothing kept from one call to the next.
+    /// before it as context, in a single whisper pass. A fresh whisper state is used, and
+    /// nothing is kept from one call to the next. Every segment whisper produces over
+    /// voiced audio is reported at once and returned.
     pub fn transcribe_chunk(
         &self,
-        mut samples: Vec<f32>,
+        samples: Vec<f32>,
         options: &TranscribeOptions,
         hints: &ChunkHints,
         on_event: &mut dyn FnMut(TranscribeEvent),
         cancel: &CancelToken,
     ) -> Result<Transcript, TranscribeError> {
         let language = self.whisper_language(options)?;
-        let duration_ms = samples.len() as u64 * 1000 / WHISPER_SAMPLE_RATE as u64;
+        let duration_ms = samples_to_ms(samples.len());
         let requested_language = match &language {
             Language::Auto => None,
             Language::Code(code) => Some(code.clone()),
@@ -118,21 +142,12 @@ impl Model {
             return Ok(Transcript { segments: Vec::new(), language: requested_language, duration_ms });
         }
 
-        if samples.len() < MIN_SAMPLES {
-            samples.resize(MIN_SAMPLES, 0.0);
-        }
-
-        let request = WorkerRequest {
-            language: language.as_whisper_str().to_string(),
-            translate: options.translate,
-            threads: options.threads,
-            prompt: Some(hints.previous_text.trim()).filter(|text| !text.is_empty()).map(str::to_string),
-            audio_context: hints.fit_audio_context.then(|| audio_context_for(samples.len())),
-            no_fallback: hints.no_fallback,
-            one_window: hints.fit_audio_context,
-        };
-        let messages = worker::spawn(self.context.clone(), samples, request, cancel.clone())
-            .map_err(TranscribeError::Whisper)?;
+        let samples = pad_to_min_samples(samples);
+        let mut request = WorkerRequest::new(language.as_whisper_str().to_string(), options.translate, options.threads);
+        request.prompt = Some(hints.previous_text.trim()).filter(|text| !text.is_empty()).map(str::to_string);
+        request.audio_context = hints.fit_audio_context.then(|| audio_context_for(samples.len()));
+        request.no_fallback = hints.no_fallback;
+        request.one_window = hints.fit_audio_context;
 
         let keep = |raw: &RawSegment| is_spoken(raw, &activity);
         let to_segment = |raw: &RawSegment| Segment {
@@ -141,39 +156,28 @@ impl Model {
             text: raw.text.trim().to_string(),
         };
 
-        loop {
-            if cancel.is_cancelled() {
-                return Err(TranscribeError::Cancelled);
-            }
-
-            let message = match messages.recv_timeout(CANCEL_POLL) {
-                Ok(message) => message,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(TranscribeError::Whisper("the transcription thread stopped unexpectedly".into()));
-                }
-            };
-
-            match message {
-                WorkerMessage::Progress { processed_ms } => {
+        let output = run_pass(
+            &self.context,
+            Arc::new(samples),
+            request,
+            &mut |event| match event {
+                PassEvent::Progress(processed_ms) => {
                     let processed_ms = processed_ms.min(duration_ms);
                     on_event(TranscribeEvent::Progress { processed_ms, duration_ms });
                 }
-                WorkerMessage::Segment(raw) => {
-                    if keep(&raw) {
-                        on_event(TranscribeEvent::Segment(to_segment(&raw)));
+                PassEvent::Segment(raw) => {
+                    if keep(raw) {
+                        on_event(TranscribeEvent::Segment(to_segment(raw)));
                     }
                 }
-                WorkerMessage::Finished(Err(_)) if cancel.is_cancelled() => return Err(TranscribeError::Cancelled),
-                WorkerMessage::Finished(Err(message)) => return Err(TranscribeError::Whisper(message)),
-                WorkerMessage::Finished(Ok(output)) => {
-                    on_event(TranscribeEvent::Progress { processed_ms: duration_ms, duration_ms });
-                    let segments = output.segments.iter().filter(|raw| keep(raw)).map(to_segment).collect();
-                    let language = requested_language.or(output.language);
-                    return Ok(Transcript { segments, language, duration_ms });
-                }
-            }
-        }
+            },
+            cancel,
+        )?;
+
+        on_event(TranscribeEvent::Progress { processed_ms: duration_ms, duration_ms });
+        let segments = output.segments.iter().filter(|raw| keep(raw)).map(to_segment).collect();
+        let language = requested_language.or(output.language);
+        Ok(Transcript { segments, language, duration_ms })
     }
 
     /// The language to ask whisper for, checked against what this model can do.
@@ -199,4 +203,22 @@ impl Model {
 fn audio_context_for(samples: usize) -> usize {
     let frames = (samples * ENCODER_FRAMES_PER_SECOND).div_ceil(WHISPER_SAMPLE_RATE as usize);
     (frames + AUDIO_CONTEXT_MARGIN).min(FULL_AUDIO_CONTEXT)
+}
+
+/// Pads `samples` with silence to the length whisper.cpp needs to return anything.
+pub(super) fn pad_to_min_samples(mut samples: Vec<f32>) -> Vec<f32> {
+    if samples.len() < MIN_SAMPLES {
+        samples.resize(MIN_SAMPLES, 0.0);
+    }
+    samples
+}
+
+/// Returns the duration of `samples` at 16 kHz in milliseconds, rounded down.
+pub(super) fn samples_to_ms(samples: usize) -> u64 {
+    samples as u64 * 1000 / u64::from(WHISPER_SAMPLE_RATE)
+}
+
+/// Returns the number of 16 kHz samples in `ms` milliseconds.
+pub(super) fn ms_to_samples(ms: u64) -> usize {
+    (ms * u64::from(WHISPER_SAMPLE_RATE) / 1000) as usize
 }

@@ -50,6 +50,29 @@ pub(super) struct WorkerRequest {
     pub no_fallback: bool,
     /// Decode the audio as one window, with at most [`max_tokens_for`] tokens.
     pub one_window: bool,
+    /// Decode each 30 s window without the text of the windows before it, and without
+    /// `prompt`. Used to decode a repetition loop again.
+    pub no_context: bool,
+    /// Temperature of the first decode; whisper's default is 0.0 (greedy). A higher one
+    /// samples less likely tokens, which can break a repetition loop.
+    pub temperature: f32,
+}
+
+impl WorkerRequest {
+    /// Builds a request for `language` with whisper's defaults and no prompt.
+    pub fn new(language: String, translate: bool, threads: usize) -> Self {
+        WorkerRequest {
+            language,
+            translate,
+            threads,
+            prompt: None,
+            audio_context: None,
+            no_fallback: false,
+            one_window: false,
+            no_context: false,
+            temperature: 0.0,
+        }
+    }
 }
 
 /// Greedy decoding keeps this many candidates when whisper falls back to sampling at a
@@ -81,7 +104,7 @@ const MAX_SEGMENT_BYTES: i32 = 84;
 /// messages arrive on. The last message is always `Finished`, unless the thread panics.
 pub(super) fn spawn(
     context: Arc<WhisperContext>,
-    samples: Vec<f32>,
+    samples: Arc<Vec<f32>>,
     request: WorkerRequest,
     cancel: CancelToken,
 ) -> Result<Receiver<WorkerMessage>, String> {
@@ -107,8 +130,10 @@ fn run(
 ) -> Result<WhisperOutput, String> {
     let mut state = context.create_state().map_err(|error| error.to_string())?;
     let prompt_tokens = match &request.prompt {
-        Some(text) => context.tokenize(text, text.len() + PROMPT_TOKEN_SLACK).map_err(|error| error.to_string())?,
-        None => Vec::new(),
+        Some(text) if !request.no_context => {
+            context.tokenize(text, text.len() + PROMPT_TOKEN_SLACK).map_err(|error| error.to_string())?
+        }
+        _ => Vec::new(),
     };
 
     let mut callback_state = CallbackState {
@@ -127,6 +152,12 @@ fn run(
     }
     if request.no_fallback {
         params.set_temperature_inc(0.0);
+    }
+    if request.no_context {
+        params.set_n_max_text_ctx(0);
+    }
+    if request.temperature > 0.0 {
+        params.set_temperature(request.temperature);
     }
     if request.one_window {
         // One decode over the whole window. Without this, whisper.cpp moves past each

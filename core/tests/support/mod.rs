@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod transcription;
+
 use std::f32::consts::TAU;
 use std::path::{Path, PathBuf};
 use std::process::Command;

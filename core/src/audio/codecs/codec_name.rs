@@ -5,9 +5,9 @@ use symphonia::core::codecs::audio::{AudioCodecId, CODEC_ID_NULL_AUDIO};
 
 /// Returns the name of `codec` for messages: the registered decoder's short name when
 /// symphonia has one, else a common name, else the id in hex.
-pub(super) fn codec_name(codec: AudioCodecId) -> String {
-    if let Some(registered) = symphonia::default::get_codecs().get_audio_decoder(codec) {
-        return registered.codec.info.short_name.to_owned();
+pub(in crate::audio) fn codec_name(codec: AudioCodecId) -> String {
+    if let Some(name) = super::registered_name(codec) {
+        return name.to_owned();
     }
 
     let name = match codec {
@@ -43,6 +43,7 @@ mod tests {
     fn codec_name_covers_supported_and_unsupported() {
         assert_eq!(codec_name(CODEC_ID_MP3), "mp3");
         assert_eq!(codec_name(CODEC_ID_OPUS), "opus");
+        assert_eq!(codec_name(CODEC_ID_WMA), "wma");
         assert_eq!(codec_name(CODEC_ID_NULL_AUDIO), "unknown");
     }
 }

@@ -1,0 +1,470 @@
+//! The packet loop: read, decode, recover from bad packets, and sum up what happened.
+//!
+//! [`DecodeStream`] hands out the 16 kHz output a block at a time, so a caller can analyse or
+//! transcribe a long file without holding all of it. [`decode_for_whisper`] collects the
+//! whole output for callers that want one buffer.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::audio::AudioDecoder;
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::packet::Packet;
+
+mod ending;
+mod resume;
+
+use ending::{end_warning, nothing_decoded};
+
+use super::guard::catch_panic;
+use super::mp3_tail::ends_inside_frame;
+use super::pipeline::Pipeline;
+use super::progress::ProgressReporter;
+use super::source::{ChosenTrack, Source};
+use super::timeline::{EndTrims, GapFinder, Resumer};
+use super::{AudioInfo, DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
+use crate::cancel::CancelToken;
+
+/// Shortfall against the duration in the header that counts as truncation, in milliseconds.
+/// Intact files can fall slightly short: for a 3 s ALAC file in CAF written by ffmpeg 5.1,
+/// symphonia 0.6.1 reads a duration 65 ms longer than it decodes.
+const TRUNCATION_TOLERANCE_MS: u64 = 250;
+
+/// Decodes the first decodable audio track of `path` to 16 kHz mono samples for whisper.
+///
+/// `on_progress` is called at the start, after each further second of decoded audio, and at
+/// the end. `cancel` is checked before each packet. Recovery from damage is described on
+/// [`DecodeStream`].
+///
+/// The whole output is returned in one buffer of 64 kB per second of audio. Long files are
+/// better read block by block with [`DecodeStream`].
+pub fn decode_for_whisper(
+    path: &Path,
+    on_progress: &mut dyn FnMut(DecodeProgress),
+    cancel: &CancelToken,
+) -> Result<DecodedAudio, DecodeError> {
+    check_cancel(path, cancel)?;
+
+    let mut stream = DecodeStream::open(path)?;
+    let mut progress = ProgressReporter::new(on_progress, stream.progress());
+    let mut samples = Vec::new();
+
+    while stream.read(&mut samples, cancel)? > 0 {
+        progress.update(stream.progress());
+    }
+    if samples.is_empty() {
+        return Err(DecodeError::NoSamples { path: path.into() });
+    }
+
+    let end_progress = stream.progress();
+    let summary = stream.finish();
+    progress.finish(end_progress);
+
+    Ok(DecodedAudio {
+        samples,
+        source: summary.source,
+        warnings: summary.warnings,
+    })
+}
+
+/// A file being decoded to 16 kHz mono, read block by block with [`read`](Self::read).
+///
+/// Packets are downmixed and resampled as they are decoded, so memory stays the same
+/// whatever the file's length. A packet that fails to decode is replaced by silence of its
+/// duration, so later audio keeps its time, and the summary carries a
+/// [`DecodeWarning::SkippedPackets`]. So is audio that the reader dropped unreported, where
+/// the packet timestamps show a gap. A file that ends early yields the audio before the end
+/// and a [`DecodeWarning::Truncated`]. Audio that goes on past the end a header states is
+/// kept.
+///
+/// Decoding is deterministic: opening the same file again yields the same samples, which
+/// lets a caller read a file once to analyse it and again to transcribe it.
+///
+/// NOTE: MP3 frames carry no timestamps, so when symphonia 0.6.1's MP3 reader skips frames
+/// whose headers are damaged, the audio after them comes early by the lost length (about
+/// as long as the damaged stretch) and no warning is raised.
+pub struct DecodeStream {
+    path: PathBuf,
+    source: Source,
+    pipeline: Pipeline,
+    tally: PacketTally,
+    /// Reason the packet loop ended, once it has.
+    end: Option<StreamEnd>,
+    /// Warnings from the pipeline, collected when it is flushed at the end.
+    pipeline_warnings: Vec<DecodeWarning>,
+    end_trims: EndTrims,
+    gaps: GapFinder,
+    resumer: Resumer,
+    /// Read position when the first packet was read, where the audio data starts.
+    data_start_bytes: Option<u64>,
+    /// Data of the last packet decoded from an MP3 file, to check at the end whether the
+    /// file stops inside the frame after it.
+    last_mp3_frame: Option<Box<[u8]>>,
+}
+
+/// Summary of a fully read file, from [`DecodeStream::finish`].
+#[derive(Clone, Debug)]
+pub struct DecodeSummary {
+    /// The file and track as decoded: `sample_rate` and `channels` come from the first
+    /// decoded packet rather than from the container.
+    pub source: AudioInfo,
+    /// Problems that decoding worked around: sample rate changes in stream order, then
+    /// skipped packets, then how the stream ended.
+    pub warnings: Vec<DecodeWarning>,
+}
+
+impl DecodeStream {
+    /// Opens `path` and prepares the decoder of its first decodable audio track.
+    pub fn open(path: &Path) -> Result<Self, DecodeError> {
+        let source = Source::open(path)?;
+        Ok(DecodeStream {
+            path: path.to_path_buf(),
+            source,
+            pipeline: Pipeline::new(),
+            tally: PacketTally::default(),
+            end: None,
+            pipeline_warnings: Vec::new(),
+            end_trims: EndTrims::default(),
+            gaps: GapFinder::default(),
+            resumer: Resumer::default(),
+            data_start_bytes: None,
+            last_mp3_frame: None,
+        })
+    }
+
+    /// Facts from the container. `sample_rate` and `channels` may still change to those of
+    /// the first decoded packet, which [`finish`](Self::finish) reports.
+    pub fn info(&self) -> &AudioInfo {
+        &self.source.info
+    }
+
+    /// Returns the progress so far: time decoded, and bytes read since the first packet.
+    pub fn progress(&self) -> DecodeProgress {
+        let start = self.data_start_bytes.unwrap_or(self.source.file_bytes);
+        DecodeProgress {
+            decoded_ms: self.pipeline.decoded_ms(),
+            total_ms: self.source.info.duration_ms,
+            read_bytes: self.source.read_bytes().saturating_sub(start),
+            file_bytes: self.source.file_bytes.saturating_sub(start),
+        }
+    }
+
+    /// Decodes packets until some 16 kHz output is ready, appends it to `out` and returns
+    /// the number of samples appended. Returns 0 once the file is fully read.
+    ///
+    /// Fails when the file yields no decodable packet at all, when the resampler rejects the
+    /// sample rate, and when `cancel` is raised.
+    pub fn read(&mut self, out: &mut Vec<f32>, cancel: &CancelToken) -> Result<usize, DecodeError> {
+        let before = out.len();
+
+        while self.end.is_none() {
+            check_cancel(&self.path, cancel)?;
+
+            if let Some(end) = self.decode_next_packet()? {
+                self.end_stream(end)?;
+            }
+            self.pipeline.take_output(out);
+            if out.len() > before {
+                break;
+            }
+        }
+
+        self.pipeline.take_output(out);
+        Ok(out.len() - before)
+    }
+
+    /// Returns the summary of a file that [`read`](Self::read) has read to the end, and logs
+    /// its warnings. Called earlier, it reports the part read so far.
+    pub fn finish(self) -> DecodeSummary {
+        let decoded_ms = self.pipeline.decoded_ms();
+        let ends_inside_mp3_frame = self.ends_inside_mp3_frame();
+        let mut warnings: Vec<DecodeWarning> =
+            self.source.header_repair.iter().map(|detail| DecodeWarning::HeaderCorrected { detail: detail.clone() }).collect();
+        warnings.extend(self.pipeline_warnings);
+
+        if self.tally.skipped > 0 {
+            warnings.push(DecodeWarning::SkippedPackets {
+                count: self.tally.skipped,
+                silence_ms: self.tally.skipped_ns / 1_000_000,
+                last_error: self.tally.last_error.clone().unwrap_or_default(),
+            });
+        }
+        if let Some(end) = self.end {
+            let live_matroska = self.source.info.container == "matroska" && self.source.track.stated_ms.is_none();
+            let end = match end {
+                // A Matroska file written live, as browsers record WebM, states no duration
+                // and no sizes, so its normal end reads as the file ending mid-element.
+                StreamEnd::UnexpectedEof if live_matroska => StreamEnd::Complete,
+                StreamEnd::Complete if ends_inside_mp3_frame => StreamEnd::UnexpectedEof,
+                end => end,
+            };
+            warnings.extend(end_warning(end, decoded_ms, self.source.track.stated_ms));
+        }
+        for warning in &warnings {
+            tracing::warn!(path = %self.path.display(), %warning, "decoded with a problem");
+        }
+
+        let first_format = self.pipeline.first_format();
+        let mut source = self.source.info;
+        source.sample_rate = first_format.map(|(rate, _)| rate);
+        source.channels = first_format.map(|(_, channels)| channels);
+
+        DecodeSummary { source, warnings }
+    }
+
+    /// True for an MP3 file that stops inside the frame after the last one decoded.
+    fn ends_inside_mp3_frame(&self) -> bool {
+        let Some(last_frame) = &self.last_mp3_frame else {
+            return false;
+        };
+        ends_inside_frame(&self.path, last_frame).unwrap_or(false)
+    }
+
+    /// Reads one packet and decodes it, or the packets held back before it. Returns why the
+    /// stream ended, if it did.
+    fn decode_next_packet(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
+        match self.read_packet() {
+            Next::Packet(packet) => {
+                self.data_start_bytes.get_or_insert_with(|| self.source.read_bytes());
+                for packet in self.end_trims.admit(packet) {
+                    if let Some(end) = self.decode(&packet)? {
+                        return Ok(Some(end));
+                    }
+                }
+                Ok(None)
+            }
+            Next::OtherTrack => Ok(None),
+            Next::Reset => {
+                // The previous link of a chained stream really ended, so its held packets
+                // are trimmed as marked, and decoded before the decoder is replaced.
+                if let Some(end) = self.decode_held_packets()? {
+                    return Ok(Some(end));
+                }
+                match self.source.reset(&self.path) {
+                    Ok(()) => Ok(None),
+                    Err(error) => Ok(Some(StreamEnd::Failed(error.to_string()))),
+                }
+            }
+            Next::End(end) => {
+                if matches!(end, StreamEnd::Complete | StreamEnd::UnexpectedEof) {
+                    if let Some(failure) = self.decode_held_packets()? {
+                        return Ok(Some(failure));
+                    }
+                }
+                let damaged = matches!(end, StreamEnd::UnexpectedEof | StreamEnd::Failed(_));
+                if damaged && self.resume_after_damage(&end) {
+                    return Ok(None);
+                }
+                Ok(Some(end))
+            }
+        }
+    }
+
+    fn decode_held_packets(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
+        for packet in self.end_trims.finish() {
+            if let Some(end) = self.decode(&packet)? {
+                return Ok(Some(end));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads the next packet.
+    fn read_packet(&mut self) -> Next {
+        let source = &mut self.source;
+
+        let packet = match catch_panic(|| source.reader.next_packet()) {
+            Ok(Ok(Some(packet))) => packet,
+            Ok(Ok(None)) => return Next::End(StreamEnd::Complete),
+            Ok(Err(SymphoniaError::ResetRequired)) if !self.tally.reset_pending => {
+                // Symphonia's contract: the track list changed, so choose the track again
+                // and make a new decoder.
+                self.tally.reset_pending = true;
+                return Next::Reset;
+            }
+            Ok(Err(SymphoniaError::IoError(error))) if error.kind() == io::ErrorKind::UnexpectedEof => {
+                return Next::End(StreamEnd::UnexpectedEof);
+            }
+            Ok(Err(error)) => return Next::End(StreamEnd::Failed(error.to_string())),
+            Err(message) => return Next::End(StreamEnd::Panicked(message)),
+        };
+        self.tally.reset_pending = false;
+
+        if packet.track_id == source.track.id && !self.resumer.skips(&packet) {
+            Next::Packet(packet)
+        } else {
+            Next::OtherTrack
+        }
+    }
+
+    /// Decodes one packet of the chosen track into the pipeline, first filling any gap in
+    /// the timestamps before it with silence. Returns why the stream ended, if the decoder
+    /// failed for good.
+    fn decode(&mut self, packet: &Packet) -> Result<Option<StreamEnd>, DecodeError> {
+        let path = &self.path;
+        let source = &mut self.source;
+        let pipeline = &mut self.pipeline;
+        let tally = &mut self.tally;
+        let resample_error = |source| DecodeError::Resample { path: path.clone(), source };
+
+        // The first packet only anchors the timeline, so it never gets a gap.
+        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, pipeline.decoded_ns());
+        if missing_ns > 0 {
+            let fill_ns = missing_ns.min(tally.silence_budget_ns());
+            tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, fill_ns, "filling a gap in the timestamps");
+            // A gap beyond the budget means the timestamps are damaged: follow the audio.
+            self.gaps.shift(missing_ns - fill_ns);
+            if fill_ns > 0 {
+                tally.skipped += 1;
+                tally.skipped_ns += pipeline.push_silence(fill_ns).map_err(resample_error)?;
+                tally.last_error.get_or_insert_with(|| "audio missing between packets".to_owned());
+            }
+        }
+
+        self.resumer.note(packet);
+        match decode_packet(source.decoder.as_mut(), packet, &mut pipeline.interleaved) {
+            Ok(Ok((rate, channels))) => {
+                if source.info.container == "mp3" {
+                    self.last_mp3_frame = Some(packet.data.clone());
+                }
+                tally.decoded += 1;
+                tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
+                tally.decoded_ns += tally.last_frames * 1_000_000_000 / u64::from(rate.max(1));
+                pipeline.push_decoded(rate, channels).map_err(resample_error)?;
+            }
+            Ok(Err(error)) if is_recoverable(&error, tally.decoded) => {
+                let silence_ns = skipped_packet_ns(packet, source.track, pipeline, tally).min(tally.silence_budget_ns());
+                tracing::debug!(
+                    path = %path.display(),
+                    pts = packet.pts.get(),
+                    %error,
+                    silence_ns,
+                    "skipping packet"
+                );
+                tally.skipped += 1;
+                tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
+                tally.last_error = Some(error.to_string());
+            }
+            Ok(Err(error)) => return Ok(Some(StreamEnd::Failed(error.to_string()))),
+            Err(message) => return Ok(Some(StreamEnd::Panicked(message))),
+        }
+        Ok(None)
+    }
+
+    /// Records why the stream ended and flushes the resampler, or fails when nothing at all
+    /// could be decoded.
+    fn end_stream(&mut self, end: StreamEnd) -> Result<(), DecodeError> {
+        if self.tally.decoded == 0 {
+            return Err(nothing_decoded(&self.path, &self.tally, end));
+        }
+
+        self.pipeline_warnings = self.pipeline.finish().map_err(|source| DecodeError::Resample {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.end = Some(end);
+        Ok(())
+    }
+}
+
+/// Result of reading the next packet.
+enum Next {
+    Packet(Packet),
+    /// A packet of another track, or one already decoded before a resume.
+    OtherTrack,
+    /// The track list changed, as at the start of the next link of a chained Ogg stream.
+    Reset,
+    End(StreamEnd),
+}
+
+/// Reason the packet loop ended.
+#[derive(Debug)]
+enum StreamEnd {
+    /// The reader reported the end of the stream.
+    Complete,
+    /// The reader hit the end of the file inside a packet.
+    UnexpectedEof,
+    /// The reader or decoder returned an error that ends the stream.
+    Failed(String),
+    /// The reader or decoder panicked.
+    Panicked(String),
+}
+
+#[derive(Debug, Default)]
+struct PacketTally {
+    decoded: u64,
+    skipped: u64,
+    skipped_ns: u64,
+    /// Audio decoded from packets, not counting silence put in their place.
+    decoded_ns: u64,
+    last_error: Option<String>,
+    /// Frame count of the last decoded packet, the fallback length of a skipped packet.
+    last_frames: u64,
+    /// The reader asked for a reset, and no packet has been read since. A second request in
+    /// a row ends the stream instead of looping.
+    reset_pending: bool,
+}
+
+impl PacketTally {
+    /// Returns how much more silence may stand in for lost audio, in nanoseconds: twice
+    /// the audio decoded so far, plus [`SILENCE_SLACK_NS`]. Damaged timestamps or packet
+    /// durations could otherwise turn a small file into hours of silence.
+    fn silence_budget_ns(&self) -> u64 {
+        (SILENCE_SLACK_NS + 2 * self.decoded_ns).saturating_sub(self.skipped_ns)
+    }
+}
+
+/// Silence allowed for lost audio beyond twice the audio decoded, in nanoseconds (60 s):
+/// enough for a lost Matroska cluster or a few seconds of lost pages at the start.
+const SILENCE_SLACK_NS: u64 = 60_000_000_000;
+
+/// Decodes `packet` into `interleaved` and returns its sample rate and channel count.
+/// The outer `Err` carries the message of a panic inside the decoder.
+fn decode_packet(
+    decoder: &mut dyn AudioDecoder,
+    packet: &Packet,
+    interleaved: &mut Vec<f32>,
+) -> Result<Result<(u32, usize), SymphoniaError>, String> {
+    catch_panic(|| {
+        let buffer = decoder.decode(packet)?;
+        let format = (buffer.spec().rate(), buffer.spec().channels().count());
+        buffer.copy_to_vec_interleaved(interleaved);
+        Ok(format)
+    })
+}
+
+/// Returns whether the decoder can go on after `error`, which symphonia documents for
+/// malformed data (`DecodeError`) and for a packet that ends early (`IoError`). A packet that
+/// exceeds a decoder limit is skipped the same way. So is one that uses an unsupported
+/// feature once `decoded` packets decoded fine, because a damaged packet can read as one:
+/// symphonia's AAC decoder reports garbage as an unsupported "program config" element.
+fn is_recoverable(error: &SymphoniaError, decoded: u64) -> bool {
+    match error {
+        SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_) | SymphoniaError::LimitError(_) => true,
+        SymphoniaError::Unsupported(_) => decoded > 0,
+        _ => false,
+    }
+}
+
+/// Returns the duration of a packet that failed to decode: from its own duration and the
+/// track's time base, else the length of the last decoded packet, else zero.
+fn skipped_packet_ns(packet: &Packet, track: ChosenTrack, pipeline: &Pipeline, tally: &PacketTally) -> u64 {
+    let from_packet = track
+        .time_base
+        .filter(|_| !packet.dur.is_zero())
+        .and_then(|time_base| time_base.calc_duration(packet.dur))
+        .and_then(|time| u64::try_from(time.as_nanos()).ok());
+
+    let from_last_packet = pipeline
+        .current_rate()
+        .map(|rate| tally.last_frames * 1_000_000_000 / u64::from(rate));
+
+    from_packet.or(from_last_packet).unwrap_or(0)
+}
+
+fn check_cancel(path: &Path, cancel: &CancelToken) -> Result<(), DecodeError> {
+    if cancel.is_cancelled() {
+        return Err(DecodeError::Cancelled { path: path.into() });
+    }
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! Keeping decoded audio on the container's timeline: packets the container trims away at
+//! an end it states wrongly, and holes where damaged packets were dropped unreported.
+
+use std::collections::VecDeque;
+
+use symphonia::core::packet::Packet;
+use symphonia::core::units::{Duration, Time, TimeBase};
+
+/// Packets marked as lying past the stream's stated end that are held back before the
+/// stated end is judged wrong. Encoder padding covers at most two packets of the supported
+/// codecs, so a longer run means the stated end cut real audio, as an MP3 reader's
+/// estimate from the bitrate of the first frames can.
+const MAX_TRAILING_PACKETS: usize = 8;
+
+/// A gap between where the next packet should start and its timestamp that counts as lost
+/// audio, in nanoseconds. Matroska rounds timestamps to 1 ms, and Ogg pre-skip shifts the
+/// first packet by a few ms. A lost packet lasts 2.5 ms (a short Opus frame) to 1.5 s.
+const MIN_GAP_NS: i128 = 30_000_000;
+
+/// Holds back the packets that the reader marks as partly or wholly past the stated end
+/// of the stream (`trim_end`), until it is clear whether that end is right.
+///
+/// When the stream ends within [`MAX_TRAILING_PACKETS`], they were encoder padding and are
+/// decoded as marked. When audio goes on, the stated end was wrong, and from then on
+/// nothing is trimmed from the end, so no real audio is lost.
+#[derive(Default)]
+pub(super) struct EndTrims {
+    held: VecDeque<Packet>,
+    /// The stated end was found to be wrong.
+    distrusted: bool,
+}
+
+impl EndTrims {
+    /// Takes the next packet of the track and returns the packets ready to decode, in order.
+    pub fn admit(&mut self, mut packet: Packet) -> Vec<Packet> {
+        if self.distrusted {
+            keep_end(&mut packet);
+            return vec![packet];
+        }
+        if packet.trim_end.is_zero() && self.held.is_empty() {
+            return vec![packet];
+        }
+
+        let continues = packet.trim_end.is_zero();
+        self.held.push_back(packet);
+        if continues || self.held.len() > MAX_TRAILING_PACKETS {
+            tracing::debug!(held = self.held.len(), "audio continues past the stated end of the stream");
+            self.distrusted = true;
+            return self.held.drain(..).map(|mut packet| { keep_end(&mut packet); packet }).collect();
+        }
+        Vec::new()
+    }
+
+    /// Returns the packets still held when the stream has ended, trimmed as marked.
+    pub fn finish(&mut self) -> Vec<Packet> {
+        self.held.drain(..).collect()
+    }
+}
+
+fn keep_end(packet: &mut Packet) {
+    packet.dur = packet.dur.saturating_add(packet.trim_end);
+    packet.trim_end = Duration::ZERO;
+}
+
+/// Compares packet timestamps with the time decoded so far, to find audio that a reader
+/// dropped without an error, as symphonia's FLAC reader does with a damaged frame.
+#[derive(Default)]
+pub(super) struct GapFinder {
+    /// The lowest `timestamp - decoded time` seen so far, in nanoseconds: where the
+    /// container's timeline sits against the decoded audio.
+    offset_ns: Option<i128>,
+}
+
+impl GapFinder {
+    /// Returns the length of audio missing before `packet`, in nanoseconds, given the
+    /// time decoded so far. Packets that come early move the reference instead. Packets
+    /// whose start is trimmed (encoder delay) are not compared, because their timestamps
+    /// count frames that are never output.
+    pub fn missing_before(&mut self, packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> u64 {
+        let Some(time_base) = time_base.filter(|_| packet.trim_start.is_zero()) else {
+            return 0;
+        };
+        let Some(pts) = time_base.calc_time(packet.pts) else {
+            return 0;
+        };
+        let ahead = pts.as_nanos() - i128::from(decoded_ns);
+
+        let offset = *self.offset_ns.get_or_insert(ahead);
+        if ahead < offset {
+            self.offset_ns = Some(ahead);
+            return 0;
+        }
+        let gap = ahead - offset;
+        if gap < MIN_GAP_NS {
+            return 0;
+        }
+        u64::try_from(gap).unwrap_or(u64::MAX)
+    }
+
+    /// Moves the reference by `ns` of a gap that was not filled, so the packets after it
+    /// do not report it again.
+    pub fn shift(&mut self, ns: u64) {
+        if let Some(offset) = &mut self.offset_ns {
+            *offset += i128::from(ns);
+        }
+    }
+}
+
+/// Times a stream that ended early at damage is resumed by seeking past it. Each attempt
+/// seeks twice as far beyond the last packet decoded: 0.5 s, 1 s, 2 s and so on to 16 s.
+const MAX_RESUMES: u32 = 6;
+
+/// First distance past the last packet to seek to, in milliseconds.
+const FIRST_RESUME_STEP_MS: i64 = 500;
+
+/// Where a stream that ended at damage can go on: just past the last packet decoded.
+///
+/// Symphonia's Ogg reader ends the stream at a page whose header is destroyed, and its
+/// Matroska reader at a damaged element, though the file goes on. Seeking past the damage
+/// lets the reader find its footing again; the packets before the point already decoded
+/// are then skipped, and the gap is filled from the timestamps like any other.
+#[derive(Default)]
+pub(super) struct Resumer {
+    attempts: u32,
+    /// End of the last packet decoded, in the track's time base.
+    last_end: Option<i64>,
+    /// Packets ending at or before this timestamp are skipped after a resume.
+    skip_until: Option<i64>,
+}
+
+impl Resumer {
+    /// Records a packet that was decoded or replaced by silence.
+    pub fn note(&mut self, packet: &Packet) {
+        let end = packet.pts.get().saturating_add(i64::try_from(packet.dur.get()).unwrap_or(i64::MAX));
+        self.last_end = Some(self.last_end.map_or(end, |last| last.max(end)));
+    }
+
+    /// True for a packet that lies before the point already decoded, after a resume.
+    pub fn skips(&self, packet: &Packet) -> bool {
+        let end = packet.pts.get().saturating_add(i64::try_from(packet.dur.get()).unwrap_or(i64::MAX));
+        self.skip_until.is_some_and(|until| end <= until)
+    }
+
+    /// Starts an attempt that reopens the stream after the last packet decoded, and returns
+    /// that packet's end in the track's time base. `None` when the attempts are used up or
+    /// nothing was decoded yet.
+    pub fn next_resync(&mut self) -> Option<i64> {
+        if self.attempts >= MAX_RESUMES {
+            return None;
+        }
+        let last_end = self.last_end?;
+        self.attempts += 1;
+        self.skip_until = Some(last_end);
+        Some(last_end)
+    }
+
+    /// Returns the time to seek to for the next attempt, or `None` when the attempts are
+    /// used up or nothing was decoded yet.
+    pub fn next_target(&mut self, time_base: Option<TimeBase>) -> Option<Time> {
+        if self.attempts >= MAX_RESUMES {
+            return None;
+        }
+        let last_end = self.last_end?;
+        let step_ms = FIRST_RESUME_STEP_MS << self.attempts;
+        self.attempts += 1;
+        self.skip_until = Some(last_end);
+        time_base?.calc_time(symphonia::core::units::Timestamp::new(last_end))?.checked_add_millis(step_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use symphonia::core::units::Timestamp;
+
+    fn packet(pts: i64, dur: u64, trim_end: u64) -> Packet {
+        let mut packet = Packet::new(0, Timestamp::new(pts), Duration::from(dur), vec![0u8; 4]);
+        packet.trim_end = Duration::from(trim_end);
+        packet
+    }
+
+    #[test]
+    fn padding_at_the_end_stays_trimmed() {
+        let mut trims = EndTrims::default();
+
+        assert_eq!(trims.admit(packet(0, 1152, 0)).len(), 1);
+        assert!(trims.admit(packet(1152, 600, 552)).is_empty());
+        assert!(trims.admit(packet(2304, 0, 1152)).is_empty());
+        let last = trims.finish();
+
+        assert_eq!(last.len(), 2);
+        assert_eq!(last[1].trim_end.get(), 1152);
+    }
+
+    #[test]
+    fn audio_past_a_wrong_end_is_kept() {
+        let mut trims = EndTrims::default();
+        let mut ready = Vec::new();
+
+        for index in 0..20 {
+            ready.extend(trims.admit(packet(index * 1152, 0, 1152)));
+        }
+        ready.extend(trims.finish());
+
+        assert_eq!(ready.len(), 20);
+        assert!(ready.iter().all(|packet| packet.trim_end.is_zero() && packet.dur.get() == 1152));
+    }
+
+    #[test]
+    fn gap_found_after_dropped_packet() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        assert_eq!(gaps.missing_before(&packet(0, 20, 0), time_base, 0), 0);
+        assert_eq!(gaps.missing_before(&packet(20, 20, 0), time_base, 20_000_000), 0);
+        assert_eq!(gaps.missing_before(&packet(300, 20, 0), time_base, 40_000_000), 260_000_000);
+    }
+
+    #[test]
+    fn unfilled_gap_not_reported_again() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        gaps.missing_before(&packet(0, 20, 0), time_base, 0);
+        assert_eq!(gaps.missing_before(&packet(5_020, 20, 0), time_base, 20_000_000), 5_000_000_000);
+        gaps.shift(5_000_000_000);
+
+        assert_eq!(gaps.missing_before(&packet(5_040, 20, 0), time_base, 40_000_000), 0);
+    }
+
+    #[test]
+    fn trimmed_start_is_not_a_gap() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+        let mut delayed = packet(-70, 36, 0);
+        delayed.trim_start = Duration::from(36u64);
+
+        assert_eq!(gaps.missing_before(&delayed, time_base, 0), 0);
+        assert_eq!(gaps.missing_before(&packet(2, 36, 0), time_base, 2_000_000), 0);
+        assert_eq!(gaps.missing_before(&packet(38, 36, 0), time_base, 38_000_000), 0);
+    }
+
+    #[test]
+    fn resume_targets_double_and_run_out() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut resumer = Resumer::default();
+        assert_eq!(resumer.next_target(time_base), None);
+
+        resumer.note(&packet(1_000, 20, 0));
+        let targets: Vec<i64> =
+            std::iter::from_fn(|| resumer.next_target(time_base)).map(|time| time_base.unwrap().calc_timestamp(time).unwrap().get()).collect();
+
+        assert_eq!(targets, vec![1_520, 2_020, 3_020, 5_020, 9_020, 17_020]);
+        assert!(resumer.skips(&packet(1_000, 20, 0)));
+        assert!(!resumer.skips(&packet(1_020, 20, 0)));
+    }
+
+    #[test]
+    fn timestamp_jitter_is_not_a_gap() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        assert_eq!(gaps.missing_before(&packet(-7, 20, 0), time_base, 0), 0);
+        assert_eq!(gaps.missing_before(&packet(14, 20, 0), time_base, 13_000_000), 0);
+        assert_eq!(gaps.missing_before(&packet(33, 20, 0), time_base, 33_500_000), 0);
+    }
+}
