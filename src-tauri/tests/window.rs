@@ -15,7 +15,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use whisperrr_testkit::{reference, word_error_rate};
-use window_support::{run_tool, Setup, TestWindow};
+use window_support::{names_in, run_tool, Setup, TestWindow};
 
 const MODEL_READY: &str = "return document.getElementById('model-status').dataset.state === 'ready'";
 const QUEUE_IDLE: &str = "return document.getElementById('queue-state').dataset.idle === 'true'";
@@ -52,13 +52,6 @@ fn assert_progress_moved(window: &TestWindow, id: u64) {
     assert!(between > 0, "no value between 0 and 100: {values:?}");
     assert!(values.windows(2).all(|pair| pair[0] <= pair[1]), "progress went back: {values:?}");
     assert_eq!(values.last(), Some(&100.0), "{values:?}");
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    names
 }
 
 #[test]

@@ -8,14 +8,13 @@
 mod window_support;
 
 use std::fs;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use whisperrr_testkit::http_server::{Route, TestServer};
 use whisperrr_testkit::{model_path, normalize, tiny_en_ct2_folder};
-use window_support::{closed_host_url, IndexServer, Setup, TestWindow};
+use window_support::{closed_host_url, names_in, IndexServer, Setup, TestWindow};
 
 const MODEL_READY: &str = "return document.getElementById('model-status').dataset.state === 'ready'";
 
@@ -71,6 +70,16 @@ fn model_ready(name: &str) -> String {
         "const status = document.getElementById('model-status');
         return status.dataset.state === 'ready' && document.getElementById('model-status-name').textContent === {name:?}"
     )
+}
+
+/// Drops `jfk.wav` on the Transcribe tab and checks its transcript.
+fn transcribe_jfk(window: &TestWindow) {
+    window.session.click("button.tab[data-view='jobs']").unwrap();
+    let input = window.add_clip("jfk.wav", &window.work(), "jfk.wav");
+    let id = first_job_id(&window.drop_paths(&[input]));
+    let job = window.wait_until("the transcript", &finished_job(id));
+    let words = normalize(job["text"].as_str().unwrap()).join(" ");
+    assert!(words.contains("ask not"), "{job}");
 }
 
 #[test]
@@ -135,12 +144,7 @@ fn model_fetched_on_models_page_then_used() {
     assert!(window.models_dir().join("ggml-tiny.en.bin").is_file());
     window.screenshot("installed");
 
-    window.session.click("button.tab[data-view='jobs']").unwrap();
-    let input = window.add_clip("jfk.wav", &window.work(), "jfk.wav");
-    let id = first_job_id(&window.drop_paths(&[input]));
-    let job = window.wait_until("the transcript", &finished_job(id));
-    let words = normalize(job["text"].as_str().unwrap()).join(" ");
-    assert!(words.contains("ask not"), "{job}");
+    transcribe_jfk(&window);
 }
 
 #[test]
@@ -209,12 +213,7 @@ fn ct2_folder_imported_used_and_removed() {
 
     press(&window, "Use faster-whisper-tiny for new jobs");
     window.wait_until("the imported model to be ready", &model_ready("faster-whisper-tiny"));
-    window.session.click("button.tab[data-view='jobs']").unwrap();
-    let input = window.add_clip("jfk.wav", &window.work(), "jfk.wav");
-    let id = first_job_id(&window.drop_paths(&[input]));
-    let job = window.wait_until("the transcript", &finished_job(id));
-    let words = normalize(job["text"].as_str().unwrap()).join(" ");
-    assert!(words.contains("ask not"), "{job}");
+    transcribe_jfk(&window);
 
     open_models_page(&window);
     press(&window, "Remove faster-whisper-tiny");
@@ -286,11 +285,4 @@ fn base_chosen_detects_french() {
         assert!(words.iter().any(|w| w == word), "no \"{word}\" in {job}");
     }
     window.screenshot("french");
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    names
 }

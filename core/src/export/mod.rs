@@ -105,3 +105,18 @@ mod tests {
         assert_eq!(names, ["\"txt\"", "\"srt\"", "\"vtt\"", "\"json\""]);
     }
 }
+
+/// Builds an English transcript of `duration_ms` from `(start_ms, end_ms, text)` triples.
+#[cfg(test)]
+fn test_transcript(segments: &[(u64, u64, &str)], duration_ms: u64) -> Transcript {
+    use crate::transcript::Segment;
+
+    Transcript {
+        segments: segments
+            .iter()
+            .map(|&(start_ms, end_ms, text)| Segment { start_ms, end_ms, text: text.into() })
+            .collect(),
+        language: Some("en".into()),
+        duration_ms,
+    }
+}

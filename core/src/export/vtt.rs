@@ -31,18 +31,7 @@ fn escape_cue_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::Segment;
-
-    fn transcript(segments: &[(u64, u64, &str)], duration_ms: u64) -> Transcript {
-        Transcript {
-            segments: segments
-                .iter()
-                .map(|&(start_ms, end_ms, text)| Segment { start_ms, end_ms, text: text.into() })
-                .collect(),
-            language: Some("en".into()),
-            duration_ms,
-        }
-    }
+    use crate::export::test_transcript as transcript;
 
     #[test]
     fn header_then_cues() {

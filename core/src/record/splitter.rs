@@ -270,7 +270,7 @@ impl PauseSplitter {
 
     /// Adds `level_db` to the history and returns the noise floor.
     // TODO: digital silence before speech (a virtual device, a player not started yet)
-    // holds the floor near -inf for 10 s, so background noise of -40 dBFS counts as voice
+    // keeps the floor near -inf for 10 s, so background noise of -40 dBFS counts as voice
     // and a noisy recording is not split at its pauses until that silence leaves the
     // window. Leaving frames below -90 dBFS out of the history fixes it, but changes when
     // the live tests' tentative texts appear, so it waits for those to be retuned.

@@ -62,8 +62,8 @@ pub struct ModelFetchProgress {
     /// above zero.
     pub done_bytes: u64,
     pub total_bytes: Option<u64>,
-    /// Where the bytes come from, for the user: "the model host", "PyPI (…)" or "a local
-    /// file".
+    /// Source of the bytes, worded for the user: "the model host", "PyPI packages,
+    /// converted here" or "a local file".
     pub source: String,
     /// Download speed, averaged over the last few seconds, once it is known.
     pub bytes_per_second: Option<u64>,
@@ -84,7 +84,7 @@ pub enum FetchStep {
 pub struct ModelFetchEnded {
     pub name: String,
     pub outcome: FetchOutcome,
-    /// Where the bytes came from, as in [`ModelFetchProgress::source`], when known.
+    /// Source of the bytes, as in [`ModelFetchProgress::source`], when known.
     pub source: Option<String>,
     /// The reason it failed, for the user.
     pub message: Option<String>,

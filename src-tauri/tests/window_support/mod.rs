@@ -242,6 +242,14 @@ impl Drop for TestWindow {
     }
 }
 
+/// Returns the names of the entries of `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
 /// `target/e2e-artifacts`, beside the test binaries' scratch folder.
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("e2e-artifacts")
