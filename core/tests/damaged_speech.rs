@@ -55,7 +55,7 @@ fn encode(workspace: &Workspace, source: &Path, name: &str, tool: &str, args: &[
 }
 
 /// The encodings that damage is applied to: (file name, tool, arguments).
-const ENCODINGS: [(&str, &str, &[&str]); 7] = [
+const ENCODINGS: [(&str, &str, &[&str]); 9] = [
     ("speech.wav", "ffmpeg", &["-c:a", "pcm_s16le"]),
     ("cbr.mp3", "lame", &["-b", "64", "--cbr"]),
     ("bare.mp3", "lame", &["-b", "64", "--cbr", "-t"]),
@@ -63,6 +63,10 @@ const ENCODINGS: [(&str, &str, &[&str]); 7] = [
     ("speech.ogg", "ffmpeg", &["-c:a", "libvorbis"]),
     ("voice.opus", "ffmpeg", &["-c:a", "libopus", "-b:a", "24k"]),
     ("faststart.m4a", "ffmpeg", &["-c:a", "aac", "-movflags", "+faststart"]),
+    // Not written live: the Segment states its size, and the SeekHead points to the Cues
+    // after the last cluster.
+    ("speech.webm", "ffmpeg", &["-c:a", "libopus", "-b:a", "24k"]),
+    ("speech.mkv", "ffmpeg", &["-c:a", "aac"]),
 ];
 
 /// Returns the shortest prefix length of `bytes`, to a few bytes, that decodes to at least
@@ -134,6 +138,26 @@ fn truncated_files_transcribed_to_the_cut() {
     failures.assert_none();
 }
 
+/// An M4A file whose index comes after the audio, cut off before the index, holds no
+/// record of the codec settings or of where packets start, so it is refused by name.
+#[test]
+fn m4a_cut_before_its_index_refused_with_the_reason() {
+    let workspace = Workspace::new();
+    let full = std::fs::read(encode(&workspace, &clip("jfk.wav"), "index at end.m4a", "ffmpeg", &["-c:a", "aac"])).unwrap();
+    let path = workspace.write("cut index at end.m4a", &full[..full.len() * 6 / 10]);
+
+    let error = decode(&path).expect_err("a file without its index is refused");
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: the file has no index (its 'moov' box is missing), so its audio cannot be located; \
+             a recording or download that was cut off before it finished leaves a file like this",
+            path.display()
+        )
+    );
+}
+
 #[test]
 fn corrupt_stretch_skipped_with_correct_times() {
     let workspace = Workspace::new();
@@ -146,11 +170,10 @@ fn corrupt_stretch_skipped_with_correct_times() {
     let (clean_start, _) = segment_with_word(&clean, SECOND_CLIP_WORD).expect("the second clip is transcribed");
     assert!(clean_start.abs_diff(SECOND_CLIP_MS) <= START_TOLERANCE_MS, "undamaged, the second clip starts at {clean_start} ms");
 
-    // A WebM recording too: symphonia's Matroska reader stops at a damaged element, and
-    // decoding resumes past it. In the Ogg Opus file the garbage lands on a page header,
-    // and decoding goes on at the next intact page.
-    let webm: (&str, &str, &[&str]) = ("recording.webm", "ffmpeg", &["-c:a", "libopus", "-b:a", "24k"]);
-    for (name, tool, args) in ENCODINGS.into_iter().chain([webm]) {
+    // Symphonia's Matroska reader stops at a damaged element, and decoding resumes past it.
+    // In the Ogg Opus file the garbage lands on a page header, and decoding goes on at the
+    // next intact page.
+    for (name, tool, args) in ENCODINGS {
         let mut bytes = std::fs::read(encode(&workspace, &source, name, tool, args)).unwrap();
         // 600 bytes of garbage from the middle of the pause on: 75 ms of the 64 kb/s MP3,
         // a page or more of the lower-rate codecs.

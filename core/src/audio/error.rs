@@ -36,6 +36,16 @@ pub enum DecodeError {
     #[error("{}: the file is damaged or uses an unsupported feature ({detail})", path.display())]
     Malformed { path: PathBuf, detail: String },
 
+    /// An MP4 or M4A file without its index (the `moov` box), as a recording or download
+    /// cut off before the writer put the index at the end leaves it. Without the index the
+    /// codec settings and where each packet starts are unknown.
+    #[error(
+        "{}: the file has no index (its 'moov' box is missing), so its audio cannot be located; \
+         a recording or download that was cut off before it finished leaves a file like this",
+        path.display()
+    )]
+    MissingIndex { path: PathBuf },
+
     #[error("{}: the file contains no audio track", path.display())]
     NoAudioTrack { path: PathBuf },
 

@@ -151,10 +151,15 @@ fn io_error(path: &Path, source: io::Error) -> DecodeError {
 
 /// Symphonia's message when no container format matches the file. Its other `Unsupported`
 /// errors come from the reader of a recognised container (such as "isomp4: missing moov
-/// atom") and become [`DecodeError::Malformed`].
+/// atom", which becomes [`DecodeError::MissingIndex`]); the rest become
+/// [`DecodeError::Malformed`].
 // NOTE: copied from symphonia-core 0.6.1 (formats/probe.rs). If a later version rewords it,
 // unrecognised files get the `Malformed` message instead, which is less clear but still true.
 const NO_FORMAT_MATCHED: &str = "core (probe): no suitable format reader found";
+
+/// Symphonia's message for an MP4 file without its `moov` box, from symphonia-format-isomp4
+/// 0.6.1 (demuxer.rs), with the same caveat.
+const MISSING_MOOV: &str = "isomp4: missing moov atom";
 
 fn probe_error(path: &Path, error: SymphoniaError) -> DecodeError {
     tracing::debug!(path = %path.display(), %error, "symphonia rejected the file");
@@ -164,6 +169,7 @@ fn probe_error(path: &Path, error: SymphoniaError) -> DecodeError {
             Some(codec) => DecodeError::UnsupportedCodec { path: path.into(), codec },
             None => DecodeError::UnsupportedFormat { path: path.into() },
         },
+        SymphoniaError::Unsupported(MISSING_MOOV) => DecodeError::MissingIndex { path: path.into() },
         SymphoniaError::IoError(source) if source.kind() == io::ErrorKind::UnexpectedEof => {
             DecodeError::Malformed {
                 path: path.into(),
