@@ -205,6 +205,46 @@ fn corrupt_stretch_skipped_with_correct_times() {
     failures.assert_none();
 }
 
+/// MP3 frames carry no timestamps, so only the position of the frames after a long damaged
+/// stretch tells how much audio it held. The damage takes 2.5 s of the pause in a CBR and a
+/// VBR file.
+#[test]
+fn long_damage_in_mp3_keeps_later_times() {
+    let workspace = Workspace::new();
+    let (source, expected) = two_clips(workspace.path("").as_path());
+    let model = tiny_model();
+    let mut failures = Failures::default();
+
+    let encodings: [(&str, &[&str]); 2] = [("long cbr.mp3", &["-b", "64", "--cbr"]), ("long vbr.mp3", &["-V", "5"])];
+    for (name, args) in encodings {
+        let mut bytes = std::fs::read(encode(&workspace, &source, name, "lame", args)).unwrap();
+        let at = byte_at_time(&workspace, name, &bytes, DAMAGE_AT_MS);
+        let end = byte_at_time(&workspace, name, &bytes, DAMAGE_AT_MS + 2_500);
+        bytes[at..end].copy_from_slice(&garbage(end - at));
+        let path = workspace.write(&format!("corrupt {name}"), &bytes);
+
+        let run = transcribe_file(&model, &path);
+        let Ok(outcome) = &run.result else {
+            failures.check(false, || format!("{name}: {}", run.result.as_ref().err().unwrap()));
+            continue;
+        };
+        let wer = wer_of(&format!("corrupt {name}"), &expected, &run.text());
+        failures.check(wer <= MAX_WER, || format!("{name}: WER {wer:.3}: {}", run.text()));
+
+        let duration_ms = outcome.transcript.duration_ms;
+        failures.check(duration_ms.abs_diff(TWO_CLIPS_MS) <= 300, || {
+            format!("{name}: {duration_ms} ms decoded, warnings {:?}", outcome.warnings)
+        });
+        match segment_with_word(&run, SECOND_CLIP_WORD) {
+            Some((_, end)) => failures.check(end.abs_diff(TWO_CLIPS_MS) <= START_TOLERANCE_MS, || {
+                format!("{name}: the second clip ends at {end} ms, its speech at {TWO_CLIPS_MS} ms")
+            }),
+            None => failures.check(false, || format!("{name}: the second clip is missing: {}", run.text())),
+        }
+    }
+    failures.assert_none();
+}
+
 /// Offset of the `data` chunk's size field in `jfk.wav`, and the size it states.
 fn jfk_data_size() -> (usize, u32) {
     let bytes = std::fs::read(clip("jfk.wav")).unwrap();

@@ -15,10 +15,13 @@
 mod codecs;
 mod decode;
 mod downmix;
+mod ebml;
 mod error;
 mod file_source;
 mod guard;
 mod header_repair;
+mod matroska_resync;
+mod mp3_gaps;
 mod mp3_tail;
 mod ogg_resync;
 mod pipeline;

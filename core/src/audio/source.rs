@@ -16,7 +16,7 @@ use symphonia::core::units::{Duration, TimeBase};
 use super::codecs::make_decoder;
 use super::file_source::{Cut, FileSource, ReadPosition};
 use super::guard::catch_panic;
-use super::header_repair;
+use super::header_repair::{self, Patch};
 use super::unsupported;
 use super::{AudioInfo, DecodeError};
 
@@ -53,18 +53,20 @@ pub fn probe(path: &Path) -> Result<AudioInfo, DecodeError> {
 
 impl Source {
     pub(super) fn open(path: &Path) -> Result<Self, DecodeError> {
-        Source::open_view(path, None)
+        Source::open_view(path, None, Vec::new())
     }
 
-    /// Opens `path` with `cut` left out of what the reader sees, so a reader that gave up
-    /// at damage can start again after it with the file's own headers.
-    pub(super) fn open_view(path: &Path, cut: Option<Cut>) -> Result<Self, DecodeError> {
+    /// Opens `path` with `cut` left out of what the reader sees and `patches` read in place
+    /// of the header bytes they cover, so a reader that gave up at damage can start again
+    /// after it with the file's own headers.
+    pub(super) fn open_view(path: &Path, cut: Option<Cut>, view_patches: Vec<Patch>) -> Result<Self, DecodeError> {
         let (mut file, file_bytes) = open_file(path)?;
         let repair = header_repair::plan(&mut file, file_bytes);
-        let (patches, header_repair) = match repair {
+        let (mut patches, header_repair) = match repair {
             Some(repair) => (repair.patches, repair.detail),
             None => (Vec::new(), None),
         };
+        patches.extend(view_patches);
         let (file, read_position) = FileSource::new(file, file_bytes, patches, cut);
         let stream = MediaSourceStream::new(Box::new(file), Default::default());
 

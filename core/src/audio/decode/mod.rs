@@ -17,6 +17,7 @@ mod resume;
 use ending::{end_warning, nothing_decoded};
 
 use super::guard::catch_panic;
+use super::mp3_gaps::Mp3Gaps;
 use super::mp3_tail::ends_inside_frame;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
@@ -77,12 +78,11 @@ pub fn decode_for_whisper(
 /// and a [`DecodeWarning::Truncated`]. Audio that goes on past the end a header states is
 /// kept.
 ///
+/// MP3 frames carry no timestamps, so in an MP3 file the bytes the reader skipped between
+/// frames stand for the lost audio instead (see [`Mp3Gaps`]).
+///
 /// Decoding is deterministic: opening the same file again yields the same samples, which
 /// lets a caller read a file once to analyse it and again to transcribe it.
-///
-/// NOTE: MP3 frames carry no timestamps, so when symphonia 0.6.1's MP3 reader skips frames
-/// whose headers are damaged, the audio after them comes early by the lost length (about
-/// as long as the damaged stretch) and no warning is raised.
 pub struct DecodeStream {
     path: PathBuf,
     source: Source,
@@ -100,6 +100,11 @@ pub struct DecodeStream {
     /// Data of the last packet decoded from an MP3 file, to check at the end whether the
     /// file stops inside the frame after it.
     last_mp3_frame: Option<Box<[u8]>>,
+    /// Where the frames of an MP3 file lie, to find audio lost between them.
+    mp3_gaps: Option<Mp3Gaps>,
+    /// The reader cannot tell the end of the stream from a cut, as in a Matroska view
+    /// without sizes after damage; the decoded length is compared with the stated one.
+    ends_open: bool,
 }
 
 /// Summary of a fully read file, from [`DecodeStream::finish`].
@@ -117,6 +122,10 @@ impl DecodeStream {
     /// Opens `path` and prepares the decoder of its first decodable audio track.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
         let source = Source::open(path)?;
+        let mp3_gaps = match source.info.container.as_str() {
+            "mp3" => Mp3Gaps::open(path).inspect_err(|error| tracing::debug!(%error, "MP3 frames will not be located")).ok(),
+            _ => None,
+        };
         Ok(DecodeStream {
             path: path.to_path_buf(),
             source,
@@ -129,6 +138,8 @@ impl DecodeStream {
             resumer: Resumer::default(),
             data_start_bytes: None,
             last_mp3_frame: None,
+            mp3_gaps,
+            ends_open: false,
         })
     }
 
@@ -190,11 +201,11 @@ impl DecodeStream {
             });
         }
         if let Some(end) = self.end {
+            // A Matroska file written live, as browsers record WebM, states no duration and
+            // no sizes, so its normal end reads as the file ending mid-element.
             let live_matroska = self.source.info.container == "matroska" && self.source.track.stated_ms.is_none();
             let end = match end {
-                // A Matroska file written live, as browsers record WebM, states no duration
-                // and no sizes, so its normal end reads as the file ending mid-element.
-                StreamEnd::UnexpectedEof if live_matroska => StreamEnd::Complete,
+                StreamEnd::UnexpectedEof if live_matroska || self.ends_open => StreamEnd::Complete,
                 StreamEnd::Complete if ends_inside_mp3_frame => StreamEnd::UnexpectedEof,
                 end => end,
             };
@@ -308,7 +319,8 @@ impl DecodeStream {
         let resample_error = |source| DecodeError::Resample { path: path.clone(), source };
 
         // The first packet only anchors the timeline, so it never gets a gap.
-        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, pipeline.decoded_ns());
+        let lost_mp3_ns = lost_mp3_audio(&mut self.mp3_gaps, packet);
+        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, pipeline.decoded_ns()).saturating_add(lost_mp3_ns);
         if missing_ns > 0 {
             let fill_ns = missing_ns.min(tally.silence_budget_ns());
             tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, fill_ns, "filling a gap in the timestamps");
@@ -322,6 +334,15 @@ impl DecodeStream {
         }
 
         self.resumer.note(packet);
+        let false_frame_ns = self.mp3_gaps.as_mut().and_then(|gaps| gaps.is_foreign(&packet.data).then(|| gaps.duration_of(packet.data.len() as u64)));
+        if let Some(false_frame_ns) = false_frame_ns {
+            let silence_ns = false_frame_ns.min(tally.silence_budget_ns());
+            tracing::debug!(path = %path.display(), pts = packet.pts.get(), silence_ns, "skipping a false MP3 frame");
+            tally.skipped += 1;
+            tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
+            tally.last_error.get_or_insert_with(|| "a frame header in damaged data".to_owned());
+            return Ok(None);
+        }
         match decode_packet(source.decoder.as_mut(), packet, &mut pipeline.interleaved) {
             Ok(Ok((rate, channels))) => {
                 if source.info.container == "mp3" {
@@ -329,11 +350,21 @@ impl DecodeStream {
                 }
                 tally.decoded += 1;
                 tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
-                tally.decoded_ns += tally.last_frames * 1_000_000_000 / u64::from(rate.max(1));
+                let packet_ns = tally.last_frames * 1_000_000_000 / u64::from(rate.max(1));
+                tally.decoded_ns += packet_ns;
+                if let Some(gaps) = &mut self.mp3_gaps {
+                    gaps.decoded(packet.data.len(), packet_ns);
+                }
                 pipeline.push_decoded(rate, channels).map_err(resample_error)?;
             }
             Ok(Err(error)) if is_recoverable(&error, tally.decoded) => {
-                let silence_ns = skipped_packet_ns(packet, source.track, pipeline, tally).min(tally.silence_budget_ns());
+                // An MP3 frame that fails to decode is often a false one found in damage, whose
+                // header states any length: its bytes tell the lost time better.
+                let packet_ns = match &self.mp3_gaps {
+                    Some(gaps) => gaps.duration_of(packet.data.len() as u64),
+                    None => skipped_packet_ns(packet, source.track, pipeline, tally),
+                };
+                let silence_ns = packet_ns.min(tally.silence_budget_ns());
                 tracing::debug!(
                     path = %path.display(),
                     pts = packet.pts.get(),
@@ -443,6 +474,22 @@ fn is_recoverable(error: &SymphoniaError, decoded: u64) -> bool {
         SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_) | SymphoniaError::LimitError(_) => true,
         SymphoniaError::Unsupported(_) => decoded > 0,
         _ => false,
+    }
+}
+
+/// Returns the length of MP3 audio lost before `packet`, in nanoseconds, and stops looking
+/// for good once a frame is not found in the file.
+fn lost_mp3_audio(gaps: &mut Option<Mp3Gaps>, packet: &Packet) -> u64 {
+    let Some(finder) = gaps else {
+        return 0;
+    };
+    match finder.lost_before(&packet.data) {
+        Some(lost_ns) => lost_ns,
+        None => {
+            tracing::debug!(pts = packet.pts.get(), "an MP3 frame was not found in the file; lost audio is no longer measured");
+            *gaps = None;
+            0
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
 use super::{Patch, Repair};
+use crate::audio::ebml::{read_uint, Element};
 
 /// ID of the EBML header that starts a Matroska or WebM file.
 pub(super) const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
@@ -20,59 +21,48 @@ const SEEK_HEAD_ID: u32 = 0x114D_9B74;
 const SEEK_ID: u32 = 0x4DBB;
 const SEEK_ID_ID: u32 = 0x53AB;
 const SEEK_POSITION_ID: u32 = 0x53AC;
-const CLUSTER_ID: u32 = 0x1F43_B675;
-
-/// One element's header: where it starts, its ID, and where and how long its data is.
-#[derive(Clone, Copy, Debug)]
-struct Element {
-    id: u32,
-    /// Offset of the size field, from the start of the buffer it was read from.
-    size_at: usize,
-    size_len: usize,
-    /// Offset of the data, from the start of the buffer it was read from.
-    data_at: usize,
-    /// Data size in bytes; `None` for the "unknown size" of live writers.
-    size: Option<u64>,
-}
-
-impl Element {
-    /// Reads the element header at `at` in `bytes`.
-    fn read(bytes: &[u8], at: usize) -> Option<Element> {
-        let (id, id_len) = read_id(bytes.get(at..)?)?;
-        let size_at = at + id_len;
-        let (size, size_len) = read_vint(bytes.get(size_at..)?)?;
-        let unknown = (1u64 << (7 * size_len)) - 1;
-        Some(Element {
-            id,
-            size_at,
-            size_len,
-            data_at: size_at + size_len,
-            size: (size != unknown).then_some(size),
-        })
-    }
-
-    /// Offset just past the element's data, when its size is known.
-    fn end(&self) -> Option<usize> {
-        self.data_at.checked_add(usize::try_from(self.size?).ok()?)
-    }
-}
+pub(in crate::audio) const CLUSTER_ID: u32 = 0x1F43_B675;
 
 /// Returns the corrections that let symphonia open a cut-off Matroska file: a Segment
 /// running past the end becomes of unknown size, which Matroska allows for files written
 /// live, and SeekHead entries whose target is missing or cut are made to name an element
 /// that no reader knows, so they are skipped.
 pub(super) fn plan(file: &mut File, head: &[u8], len: u64) -> Option<Repair> {
-    let ebml = Element::read(head, 0).filter(|element| element.id == u32::from_be_bytes(EBML_MAGIC))?;
-    let segment = Element::read(head, ebml.end()?).filter(|element| element.id == SEGMENT_ID)?;
+    let segment = segment(head)?;
 
     let mut patches = Vec::new();
     let runs_past_end = segment.size.is_some_and(|size| (segment.data_at as u64).saturating_add(size) > len);
     if runs_past_end {
         patches.push(unknown_size(&segment));
     }
-    patches.extend(seeks_past_the_end(file, head, &segment, len));
+    patches.extend(blank_seeks(head, &segment, |target| !lies_within(file, target, len)));
 
     (!patches.is_empty()).then_some(Repair { patches, detail: None })
+}
+
+/// Returns the offset of the first cluster of the Matroska file starting with `head`, and
+/// the patches for a view of the file with clusters left out after it: the Segment of
+/// unknown size and every SeekHead entry blanked, because the offsets they state no longer
+/// hold past the stretch left out.
+pub(in crate::audio) fn detached_from_clusters(head: &[u8]) -> Option<(u64, Vec<Patch>)> {
+    let segment = segment(head)?;
+    let mut patches = vec![unknown_size(&segment)];
+    patches.extend(blank_seeks(head, &segment, |_| true));
+
+    let mut at = segment.data_at;
+    while let Some(element) = Element::read(head, at) {
+        if element.id == CLUSTER_ID {
+            return Some((at as u64, patches));
+        }
+        at = element.end()?;
+    }
+    None
+}
+
+/// Reads the EBML header and the Segment's header at the start of `head`.
+fn segment(head: &[u8]) -> Option<Element> {
+    let ebml = Element::read(head, 0).filter(|element| element.id == u32::from_be_bytes(EBML_MAGIC))?;
+    Element::read(head, ebml.end()?).filter(|element| element.id == SEGMENT_ID)
 }
 
 /// The size field of `element` rewritten, at the same width, with every value bit set:
@@ -85,8 +75,8 @@ fn unknown_size(element: &Element) -> Patch {
 }
 
 /// Walks the Segment's elements before the first cluster and returns patches that blank
-/// the SeekID of each SeekHead entry whose target does not lie wholly within the file.
-fn seeks_past_the_end(file: &mut File, head: &[u8], segment: &Element, len: u64) -> Vec<Patch> {
+/// the SeekID of each SeekHead entry for whose target, a file offset, `blank` is true.
+fn blank_seeks(head: &[u8], segment: &Element, mut blank: impl FnMut(u64) -> bool) -> Vec<Patch> {
     let mut patches = Vec::new();
     let mut at = segment.data_at;
 
@@ -99,8 +89,7 @@ fn seeks_past_the_end(file: &mut File, head: &[u8], segment: &Element, len: u64)
         };
         if element.id == SEEK_HEAD_ID {
             for (id_field, position) in seek_entries(head, &element, end) {
-                let target = (segment.data_at as u64).saturating_add(position);
-                if !lies_within(file, target, len) {
+                if blank((segment.data_at as u64).saturating_add(position)) {
                     // An all-ones ID is reserved in EBML, so no schema knows it.
                     patches.push((id_field.0 as u64, vec![0xFF; id_field.1]));
                 }
@@ -159,36 +148,6 @@ fn lies_within(file: &mut File, at: u64, len: u64) -> bool {
         },
         None => false,
     }
-}
-
-/// Reads an EBML element ID, keeping its length marker bits as Matroska IDs are written,
-/// and returns it with its length in bytes (1 to 4).
-fn read_id(bytes: &[u8]) -> Option<(u32, usize)> {
-    let len = bytes.first()?.leading_zeros() as usize + 1;
-    if len > 4 {
-        return None;
-    }
-    let id = bytes.get(..len)?.iter().fold(0u32, |id, byte| (id << 8) | u32::from(*byte));
-    Some((id, len))
-}
-
-/// Reads an EBML variable-length integer and returns its value and its length in bytes.
-fn read_vint(bytes: &[u8]) -> Option<(u64, usize)> {
-    let first = *bytes.first()?;
-    let len = first.leading_zeros() as usize + 1;
-    if len > 8 {
-        return None;
-    }
-    let mut value = u64::from(first) & (0xFF >> len);
-    for byte in bytes.get(1..len)? {
-        value = (value << 8) | u64::from(*byte);
-    }
-    Some((value, len))
-}
-
-/// Reads a big-endian unsigned integer of up to 8 bytes.
-fn read_uint(bytes: &[u8]) -> Option<u64> {
-    (bytes.len() <= 8).then(|| bytes.iter().fold(0u64, |value, byte| (value << 8) | u64::from(*byte)))
 }
 
 #[cfg(test)]
@@ -260,13 +219,5 @@ mod tests {
         let (bytes, _) = file_with_seek(20 + 13, 20, &cues);
 
         assert_eq!(plan_bytes(&bytes), None);
-    }
-
-    #[test]
-    fn vints_and_ids_read() {
-        assert_eq!(read_vint(&[0x82]), Some((2, 1)));
-        assert_eq!(read_vint(&[0x40, 0x02]), Some((2, 2)));
-        assert_eq!(read_id(&[0x1A, 0x45, 0xDF, 0xA3, 0x00]), Some((0x1A45_DFA3, 4)));
-        assert_eq!(read_id(&[0x00]), None);
     }
 }

@@ -10,7 +10,7 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
-mod matroska;
+pub(super) mod matroska;
 mod mp4;
 mod wav;
 
@@ -29,7 +29,7 @@ pub(super) struct Repair {
 /// Bytes read from the start of the file for the WAV and Matroska checks: enough for the
 /// chunks before a WAV file's `data` chunk, and for the elements before a Matroska file's
 /// first cluster.
-const MAX_HEADER_BYTES: u64 = 1024 * 1024;
+pub(super) const MAX_HEADER_BYTES: u64 = 1024 * 1024;
 
 /// Returns the corrections that make the header of `file` (of `len` bytes) match its
 /// contents, or `None` when it needs none or is not a WAV, MP4 or Matroska file.
