@@ -20,6 +20,7 @@ mod file_source;
 mod guard;
 mod header_repair;
 mod mp3_tail;
+mod mp4_edits;
 mod ogg_resync;
 mod pipeline;
 mod progress;
