@@ -560,9 +560,10 @@ fn mp3_with_corrupt_frame_keeps_length() {
 // source length within a sample. Some codec and container pairs add encoder delay or padding
 // that symphonia 0.6 does not trim, and the bounds below state how much.
 
-/// Extra samples at 16 kHz allowed after AAC: symphonia's AAC decoder keeps the encoder's
-/// 1024 priming frames and pads the last frame, up to 2048 frames at 44.1 kHz in all.
-const AAC_EXTRA: usize = 744;
+/// Extra samples at 16 kHz allowed after AAC in MP4: the priming frames are dropped as the
+/// edit list states, but symphonia's AAC decoder keeps the padding of the last frame, up to
+/// 1024 frames at 44.1 kHz.
+const AAC_EXTRA: usize = 372;
 
 /// Extra samples at 16 kHz allowed after Vorbis in Matroska, which has no end trimming in
 /// symphonia: up to one 2048-frame block at 44.1 kHz.

@@ -23,6 +23,7 @@ mod header_repair;
 mod matroska_resync;
 mod mp3_gaps;
 mod mp3_tail;
+mod mp4_edits;
 mod ogg_resync;
 mod pipeline;
 mod progress;

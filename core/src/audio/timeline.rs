@@ -1,10 +1,61 @@
-//! Keeping decoded audio on the container's timeline: packets the container trims away at
-//! an end it states wrongly, and holes where damaged packets were dropped unreported.
+//! Keeping decoded audio on the container's timeline: encoder delay that only the
+//! container states, packets the container trims away at an end it states wrongly, and
+//! holes where damaged packets were dropped unreported.
 
 use std::collections::VecDeque;
 
 use symphonia::core::packet::Packet;
 use symphonia::core::units::{Duration, Time, TimeBase};
+
+use super::mp4_edits::EncoderDelay;
+
+/// Drops the encoder delay that an MP4 edit list states from the start of the decoded
+/// audio. Symphonia 0.6.1 neither marks it on packets nor trims it in its AAC and ALAC
+/// decoders, so it is cut from the decoder output here.
+pub(super) struct StartTrim {
+    delay: Option<EncoderDelay>,
+    /// Frames still to drop, once the sample rate of the first decoded packet is known.
+    frames_left: Option<u64>,
+    /// Frames dropped so far.
+    dropped: u64,
+    /// Sample rate of the dropped frames in Hz, 0 before any is dropped.
+    rate: u32,
+}
+
+impl StartTrim {
+    pub fn new(delay: Option<EncoderDelay>) -> Self {
+        StartTrim { delay, frames_left: None, dropped: 0, rate: 0 }
+    }
+
+    /// Removes the frames still to drop from the front of `interleaved`, a decoded packet
+    /// of `channels` channels at `rate` Hz.
+    pub fn apply(&mut self, interleaved: &mut Vec<f32>, rate: u32, channels: usize) {
+        let Some(delay) = self.delay else {
+            return;
+        };
+        let frames_left = self.frames_left.get_or_insert_with(|| delay.frames_at(rate));
+        let channels = channels.max(1);
+        let frames = (interleaved.len() / channels) as u64;
+
+        let dropped = (*frames_left).min(frames);
+        if dropped == 0 {
+            return;
+        }
+        *frames_left -= dropped;
+        interleaved.drain(..dropped as usize * channels);
+        self.dropped += dropped;
+        self.rate = rate;
+    }
+
+    /// Returns the audio dropped so far, in nanoseconds. Packet timestamps count it, so
+    /// the gap finder adds it to the time decoded.
+    pub fn trimmed_ns(&self) -> u64 {
+        match self.rate {
+            0 => 0,
+            rate => self.dropped * 1_000_000_000 / u64::from(rate),
+        }
+    }
+}
 
 /// Packets marked as lying past the stream's stated end that are held back before the
 /// stated end is judged wrong. Encoder padding covers at most two packets of the supported
@@ -204,6 +255,32 @@ mod tests {
 
         assert_eq!(ready.len(), 20);
         assert!(ready.iter().all(|packet| packet.trim_end.is_zero() && packet.dur.get() == 1152));
+    }
+
+    #[test]
+    fn start_trim_spans_packets() {
+        let mut trim = StartTrim::new(Some(EncoderDelay { media_time: 2112, timescale: 44_100 }));
+        let mut lengths = Vec::new();
+
+        for _ in 0..4 {
+            let mut stereo = vec![0.5; 2 * 1024];
+            trim.apply(&mut stereo, 44_100, 2);
+            lengths.push(stereo.len() / 2);
+        }
+
+        assert_eq!(lengths, vec![0, 0, 960, 1024]);
+        assert_eq!(trim.trimmed_ns(), 2112 * 1_000_000_000 / 44_100);
+    }
+
+    #[test]
+    fn start_trim_without_delay_keeps_all() {
+        let mut trim = StartTrim::new(None);
+        let mut mono = vec![0.5; 1024];
+
+        trim.apply(&mut mono, 44_100, 1);
+
+        assert_eq!(mono.len(), 1024);
+        assert_eq!(trim.trimmed_ns(), 0);
     }
 
     #[test]

@@ -36,17 +36,27 @@ struct OpusHead {
 
 impl OpusHead {
     /// Parses the header, which starts with the magic `OpusHead` (RFC 7845 section 5.1).
+    ///
+    /// Symphonia 0.6.1's MP4 reader puts the body of the `dOps` box after the magic as it
+    /// is. That body has the same layout but version 0 and big-endian fields (ffmpeg 5.1
+    /// writes a pre-skip of 312 as `01 38`). Ogg and Matroska carry the little-endian
+    /// header with version 1.
     fn parse(data: &[u8]) -> Option<Self> {
         if data.len() < 19 || &data[..8] != b"OpusHead" {
             return None;
         }
+        let from_dops = data[8] == 0;
+        let read_u16 = |at: usize| {
+            let bytes = [data[at], data[at + 1]];
+            if from_dops { u16::from_be_bytes(bytes) } else { u16::from_le_bytes(bytes) }
+        };
         let mapping_family = data[18];
         let stream_count = if mapping_family == 0 { 1 } else { *data.get(19)? };
 
         Some(OpusHead {
             channels: data[9],
-            pre_skip: u16::from_le_bytes([data[10], data[11]]),
-            output_gain: i16::from_le_bytes([data[16], data[17]]),
+            pre_skip: read_u16(10),
+            output_gain: read_u16(16) as i16,
             mapping_family,
             stream_count,
         })
@@ -241,6 +251,21 @@ mod tests {
         );
         assert_eq!(OpusHead::parse(&head(6, 1, 4)).unwrap().stream_count, 4);
         assert_eq!(OpusHead::parse(b"OpusTags and more bytes"), None);
+    }
+
+    #[test]
+    fn dops_body_read_big_endian() {
+        let mut dops = b"OpusHead".to_vec();
+        dops.extend_from_slice(&[0, 2]); // version 0, two channels
+        dops.extend_from_slice(&312u16.to_be_bytes());
+        dops.extend_from_slice(&48_000u32.to_be_bytes());
+        dops.extend_from_slice(&(-256i16).to_be_bytes());
+        dops.push(0);
+
+        let parsed = OpusHead::parse(&dops).unwrap();
+
+        assert_eq!(parsed.pre_skip, 312);
+        assert_eq!(parsed.output_gain, -256);
     }
 
     #[test]

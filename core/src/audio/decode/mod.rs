@@ -22,7 +22,7 @@ use super::mp3_tail::ends_inside_frame;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
 use super::source::{ChosenTrack, Source};
-use super::timeline::{EndTrims, GapFinder, Resumer};
+use super::timeline::{EndTrims, GapFinder, Resumer, StartTrim};
 use super::{AudioInfo, DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
 
@@ -92,6 +92,7 @@ pub struct DecodeStream {
     end: Option<StreamEnd>,
     /// Warnings from the pipeline, collected when it is flushed at the end.
     pipeline_warnings: Vec<DecodeWarning>,
+    start_trim: StartTrim,
     end_trims: EndTrims,
     gaps: GapFinder,
     resumer: Resumer,
@@ -126,6 +127,7 @@ impl DecodeStream {
             "mp3" => Mp3Gaps::open(path).inspect_err(|error| tracing::debug!(%error, "MP3 frames will not be located")).ok(),
             _ => None,
         };
+        let start_trim = StartTrim::new(source.track.encoder_delay);
         Ok(DecodeStream {
             path: path.to_path_buf(),
             source,
@@ -133,6 +135,7 @@ impl DecodeStream {
             tally: PacketTally::default(),
             end: None,
             pipeline_warnings: Vec::new(),
+            start_trim,
             end_trims: EndTrims::default(),
             gaps: GapFinder::default(),
             resumer: Resumer::default(),
@@ -318,9 +321,11 @@ impl DecodeStream {
         let tally = &mut self.tally;
         let resample_error = |source| DecodeError::Resample { path: path.clone(), source };
 
-        // The first packet only anchors the timeline, so it never gets a gap.
+        // The first packet only anchors the timeline, so it never gets a gap. Packet
+        // timestamps count the encoder delay dropped from the output, so it counts as decoded.
+        let timeline_ns = pipeline.decoded_ns() + self.start_trim.trimmed_ns();
         let lost_mp3_ns = lost_mp3_audio(&mut self.mp3_gaps, packet);
-        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, pipeline.decoded_ns()).saturating_add(lost_mp3_ns);
+        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, timeline_ns).saturating_add(lost_mp3_ns);
         if missing_ns > 0 {
             let fill_ns = missing_ns.min(tally.silence_budget_ns());
             tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, fill_ns, "filling a gap in the timestamps");
@@ -355,6 +360,7 @@ impl DecodeStream {
                 if let Some(gaps) = &mut self.mp3_gaps {
                     gaps.decoded(packet.data.len(), packet_ns);
                 }
+                self.start_trim.apply(&mut pipeline.interleaved, rate, channels);
                 pipeline.push_decoded(rate, channels).map_err(resample_error)?;
             }
             Ok(Err(error)) if is_recoverable(&error, tally.decoded) => {
