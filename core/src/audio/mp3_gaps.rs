@@ -40,7 +40,16 @@ pub(super) struct Mp3Gaps {
     window: Vec<u8>,
     /// The version, layer and sample rate bits of the first frame's header.
     stream_kind: Option<u32>,
+    /// Frames located one right after the other since the last damage.
+    run: u32,
 }
+
+/// Frames that must follow each other without a gap after damage before they are decoded.
+/// A frame header found in damaged bytes is rarely followed by another frame right where
+/// its stated length ends, and the first real frames after damage refer back to bytes of
+/// earlier frames (the bit reservoir) that are gone: decoded, both turn into loud noise
+/// that whisper takes for speech.
+const SETTLE_FRAMES: u32 = 2;
 
 /// Header bits that stay the same in every frame of a stream: MPEG version, layer and
 /// sample rate index.
@@ -56,6 +65,7 @@ impl Mp3Gaps {
             recent_ns: 0,
             window: Vec::new(),
             stream_kind: None,
+            run: SETTLE_FRAMES,
         })
     }
 
@@ -68,6 +78,8 @@ impl Mp3Gaps {
         let found_at = self.find(frame, expected_at)?;
         let skipped = &self.window[..usize::try_from(found_at - expected_at).ok()?];
         let lost_bytes = if self.expected_at.is_some() { audio_bytes(skipped) } else { 0 };
+        // Tags and junk before the first frame are not damage.
+        self.run = if skipped.is_empty() || self.expected_at.is_none() { self.run.saturating_add(1) } else { 0 };
 
         self.expected_at = Some(found_at + frame.len() as u64);
         Some(self.duration_of(lost_bytes))
@@ -81,7 +93,23 @@ impl Mp3Gaps {
             return true;
         };
         let kind = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) & STREAM_KIND_MASK;
-        *self.stream_kind.get_or_insert(kind) != kind
+        let foreign = *self.stream_kind.get_or_insert(kind) != kind;
+        if foreign {
+            self.run = 0;
+        }
+        foreign
+    }
+
+    /// True once the frame last located follows [`SETTLE_FRAMES`] frames without a gap,
+    /// or no damage was found yet: it can be decoded.
+    pub fn settled(&self) -> bool {
+        self.run >= SETTLE_FRAMES
+    }
+
+    /// True when the frame last located came right after the one before it, so its header
+    /// and length are real even if it cannot be decoded yet.
+    pub fn contiguous(&self) -> bool {
+        self.run > 0
     }
 
     /// Records that the frame last located, of `bytes` bytes, decoded to `ns` of audio.
@@ -209,6 +237,19 @@ mod tests {
         }
 
         assert_eq!(gaps.duration_of(1_000), 200_000_000);
+    }
+
+    #[test]
+    fn frames_after_damage_settle_after_a_run() {
+        let frames: Vec<Vec<u8>> = (0..5).map(|index| frame(index, 200)).collect();
+        let mut bytes = frames[0].clone();
+        bytes.extend(vec![0x55; 300]);
+        bytes.extend(frames[1..].concat());
+        let (_file, mut gaps) = gaps_over(&bytes);
+
+        let settled: Vec<bool> = frames.iter().map(|frame| { located_and_decoded(&mut gaps, frame); gaps.settled() }).collect();
+
+        assert_eq!(settled, vec![true, false, false, true, true]);
     }
 
     #[test]

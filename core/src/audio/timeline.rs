@@ -124,28 +124,27 @@ pub(super) struct GapFinder {
 
 impl GapFinder {
     /// Returns the length of audio missing before `packet`, in nanoseconds, given the
-    /// time decoded so far. Packets that come early move the reference instead. Packets
-    /// whose start is trimmed (encoder delay) are not compared, because their timestamps
-    /// count frames that are never output.
-    pub fn missing_before(&mut self, packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> u64 {
-        let Some(time_base) = time_base.filter(|_| packet.trim_start.is_zero()) else {
+    /// time decoded so far. Packets whose start is trimmed (encoder delay) are not compared,
+    /// because their timestamps count frames that are never output.
+    pub fn missing_before(&self, packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> u64 {
+        let (Some(ahead), Some(offset)) = (ahead_ns(packet, time_base, decoded_ns), self.offset_ns) else {
             return 0;
         };
-        let Some(pts) = time_base.calc_time(packet.pts) else {
-            return 0;
-        };
-        let ahead = pts.as_nanos() - i128::from(decoded_ns);
-
-        let offset = *self.offset_ns.get_or_insert(ahead);
-        if ahead < offset {
-            self.offset_ns = Some(ahead);
-            return 0;
-        }
         let gap = ahead - offset;
         if gap < MIN_GAP_NS {
             return 0;
         }
         u64::try_from(gap).unwrap_or(u64::MAX)
+    }
+
+    /// Takes the timestamp of `packet`, which decoded, as a reference, given the time
+    /// decoded before it (gap filled included). The first packet anchors the timeline, and
+    /// packets that come early move it. Only packets that decoded count, because a damaged
+    /// packet's timestamp can be anything.
+    pub fn anchor(&mut self, packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) {
+        if let Some(ahead) = ahead_ns(packet, time_base, decoded_ns) {
+            self.offset_ns = Some(self.offset_ns.map_or(ahead, |offset| offset.min(ahead)));
+        }
     }
 
     /// Moves the reference by `ns` of a gap that was not filled, so the packets after it
@@ -155,6 +154,14 @@ impl GapFinder {
             *offset += i128::from(ns);
         }
     }
+}
+
+/// Returns how far the timestamp of `packet` lies ahead of `decoded_ns`, in nanoseconds;
+/// `None` for a packet whose start is trimmed or without a time base.
+fn ahead_ns(packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> Option<i128> {
+    let time_base = time_base.filter(|_| packet.trim_start.is_zero())?;
+    let pts = time_base.calc_time(packet.pts)?;
+    Some(pts.as_nanos() - i128::from(decoded_ns))
 }
 
 /// Times a stream that ended early at damage is resumed by seeking past it. Each attempt
@@ -230,6 +237,14 @@ mod tests {
         packet
     }
 
+    /// Checks `packet` for a gap and, as after a packet that decoded, anchors it after the
+    /// gap is filled.
+    fn check(gaps: &mut GapFinder, packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> u64 {
+        let missing = gaps.missing_before(packet, time_base, decoded_ns);
+        gaps.anchor(packet, time_base, decoded_ns + missing);
+        missing
+    }
+
     #[test]
     fn padding_at_the_end_stays_trimmed() {
         let mut trims = EndTrims::default();
@@ -288,9 +303,9 @@ mod tests {
         let time_base = TimeBase::try_new(1, 1000);
         let mut gaps = GapFinder::default();
 
-        assert_eq!(gaps.missing_before(&packet(0, 20, 0), time_base, 0), 0);
-        assert_eq!(gaps.missing_before(&packet(20, 20, 0), time_base, 20_000_000), 0);
-        assert_eq!(gaps.missing_before(&packet(300, 20, 0), time_base, 40_000_000), 260_000_000);
+        assert_eq!(check(&mut gaps, &packet(0, 20, 0), time_base, 0), 0);
+        assert_eq!(check(&mut gaps, &packet(20, 20, 0), time_base, 20_000_000), 0);
+        assert_eq!(check(&mut gaps, &packet(300, 20, 0), time_base, 40_000_000), 260_000_000);
     }
 
     #[test]
@@ -298,11 +313,11 @@ mod tests {
         let time_base = TimeBase::try_new(1, 1000);
         let mut gaps = GapFinder::default();
 
-        gaps.missing_before(&packet(0, 20, 0), time_base, 0);
-        assert_eq!(gaps.missing_before(&packet(5_020, 20, 0), time_base, 20_000_000), 5_000_000_000);
+        check(&mut gaps, &packet(0, 20, 0), time_base, 0);
+        assert_eq!(check(&mut gaps, &packet(5_020, 20, 0), time_base, 20_000_000), 5_000_000_000);
         gaps.shift(5_000_000_000);
 
-        assert_eq!(gaps.missing_before(&packet(5_040, 20, 0), time_base, 40_000_000), 0);
+        assert_eq!(check(&mut gaps, &packet(5_040, 20, 0), time_base, 40_000_000), 0);
     }
 
     #[test]
@@ -312,9 +327,9 @@ mod tests {
         let mut delayed = packet(-70, 36, 0);
         delayed.trim_start = Duration::from(36u64);
 
-        assert_eq!(gaps.missing_before(&delayed, time_base, 0), 0);
-        assert_eq!(gaps.missing_before(&packet(2, 36, 0), time_base, 2_000_000), 0);
-        assert_eq!(gaps.missing_before(&packet(38, 36, 0), time_base, 38_000_000), 0);
+        assert_eq!(check(&mut gaps, &delayed, time_base, 0), 0);
+        assert_eq!(check(&mut gaps, &packet(2, 36, 0), time_base, 2_000_000), 0);
+        assert_eq!(check(&mut gaps, &packet(38, 36, 0), time_base, 38_000_000), 0);
     }
 
     #[test]
@@ -333,12 +348,24 @@ mod tests {
     }
 
     #[test]
+    fn damaged_timestamp_does_not_move_the_reference() {
+        let time_base = TimeBase::try_new(1, 1000);
+        let mut gaps = GapFinder::default();
+
+        check(&mut gaps, &packet(0, 20, 0), time_base, 0);
+        // A packet that failed to decode, with a timestamp 30 s early, is not anchored.
+        assert_eq!(gaps.missing_before(&packet(-30_000, 20, 0), time_base, 20_000_000), 0);
+
+        assert_eq!(check(&mut gaps, &packet(40, 20, 0), time_base, 40_000_000), 0);
+    }
+
+    #[test]
     fn timestamp_jitter_is_not_a_gap() {
         let time_base = TimeBase::try_new(1, 1000);
         let mut gaps = GapFinder::default();
 
-        assert_eq!(gaps.missing_before(&packet(-7, 20, 0), time_base, 0), 0);
-        assert_eq!(gaps.missing_before(&packet(14, 20, 0), time_base, 13_000_000), 0);
-        assert_eq!(gaps.missing_before(&packet(33, 20, 0), time_base, 33_500_000), 0);
+        assert_eq!(check(&mut gaps, &packet(-7, 20, 0), time_base, 0), 0);
+        assert_eq!(check(&mut gaps, &packet(14, 20, 0), time_base, 13_000_000), 0);
+        assert_eq!(check(&mut gaps, &packet(33, 20, 0), time_base, 33_500_000), 0);
     }
 }

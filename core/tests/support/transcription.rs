@@ -70,10 +70,13 @@ pub fn two_clips(dir: &Path) -> (PathBuf, String) {
     let path = dir.join("two clips.wav");
     let silence = dir.join("pause.wav");
     let pause = PAUSE_S.to_string();
-    super::run_tool("sox", &["-n", "-r", "16000", "-c", "1", "-b", "16", super::path_str(&silence), "trim", "0", &pause]);
+    // `-R`: sox dithers what it writes with a random seed unless told to repeat it, and
+    // the pause's dither changes how encoders size their frames from run to run.
+    super::run_tool("sox", &["-R", "-n", "-r", "16000", "-c", "1", "-b", "16", super::path_str(&silence), "trim", "0", &pause]);
     super::run_tool(
         "sox",
         &[
+            "-R",
             super::path_str(&clip("jfk.wav")),
             super::path_str(&silence),
             super::path_str(&clip("librivox_0930.wav")),

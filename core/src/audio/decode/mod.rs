@@ -325,27 +325,46 @@ impl DecodeStream {
         // timestamps count the encoder delay dropped from the output, so it counts as decoded.
         let timeline_ns = pipeline.decoded_ns() + self.start_trim.trimmed_ns();
         let lost_mp3_ns = lost_mp3_audio(&mut self.mp3_gaps, packet);
-        let missing_ns = self.gaps.missing_before(packet, source.track.time_base, timeline_ns).saturating_add(lost_mp3_ns);
-        if missing_ns > 0 {
+        let timestamp_gap_ns = self.gaps.missing_before(packet, source.track.time_base, timeline_ns);
+        let gaps = &mut self.gaps;
+        // Fills the gap before the packet with silence. A gap beyond the budget means the
+        // timestamps are damaged: the audio is followed instead.
+        let mut fill_gap = |pipeline: &mut Pipeline, tally: &mut PacketTally, missing_ns: u64| -> Result<u64, DecodeError> {
+            if missing_ns == 0 {
+                return Ok(0);
+            }
             let fill_ns = missing_ns.min(tally.silence_budget_ns());
             tracing::debug!(path = %path.display(), pts = packet.pts.get(), missing_ns, fill_ns, "filling a gap in the timestamps");
-            // A gap beyond the budget means the timestamps are damaged: follow the audio.
-            self.gaps.shift(missing_ns - fill_ns);
+            gaps.shift(missing_ns - fill_ns);
             if fill_ns > 0 {
                 tally.skipped += 1;
-                tally.skipped_ns += pipeline.push_silence(fill_ns).map_err(resample_error)?;
+                tally.skipped_ns += pipeline.push_silence(fill_ns).map_err(|source| DecodeError::Resample { path: path.clone(), source })?;
                 tally.last_error.get_or_insert_with(|| "audio missing between packets".to_owned());
             }
-        }
+            Ok(fill_ns)
+        };
 
         self.resumer.note(packet);
-        let false_frame_ns = self.mp3_gaps.as_mut().and_then(|gaps| gaps.is_foreign(&packet.data).then(|| gaps.duration_of(packet.data.len() as u64)));
-        if let Some(false_frame_ns) = false_frame_ns {
-            let silence_ns = false_frame_ns.min(tally.silence_budget_ns());
-            tracing::debug!(path = %path.display(), pts = packet.pts.get(), silence_ns, "skipping a false MP3 frame");
+        let unsettled_mp3_ns = self.mp3_gaps.as_mut().and_then(|gaps| {
+            let skip = gaps.is_foreign(&packet.data) || !gaps.settled();
+            // A frame right after another is real and lasts what its header says; one found
+            // after a gap may be a header in damaged bytes, so its bytes tell its length.
+            let frame_ns = match gaps.contiguous() {
+                true => skipped_packet_ns(packet, source.track, pipeline, tally),
+                false => gaps.duration_of(packet.data.len() as u64),
+            };
+            skip.then_some(frame_ns)
+        });
+        if let Some(frame_ns) = unsettled_mp3_ns {
+            // The frame lies in or right after damage: silence stands for it, and the
+            // decoder forgets the damaged bytes it keeps for the frames after it.
+            fill_gap(pipeline, tally, lost_mp3_ns)?;
+            let silence_ns = frame_ns.min(tally.silence_budget_ns());
+            tracing::debug!(path = %path.display(), pts = packet.pts.get(), silence_ns, "skipping an MP3 frame at damage");
+            source.decoder.reset();
             tally.skipped += 1;
             tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
-            tally.last_error.get_or_insert_with(|| "a frame header in damaged data".to_owned());
+            tally.last_error.get_or_insert_with(|| "frames lost in damaged data".to_owned());
             return Ok(None);
         }
         match decode_packet(source.decoder.as_mut(), packet, &mut pipeline.interleaved) {
@@ -361,9 +380,14 @@ impl DecodeStream {
                     gaps.decoded(packet.data.len(), packet_ns);
                 }
                 self.start_trim.apply(&mut pipeline.interleaved, rate, channels);
+                let filled_ns = fill_gap(pipeline, tally, timestamp_gap_ns.saturating_add(lost_mp3_ns))?;
+                gaps.anchor(packet, source.track.time_base, timeline_ns + filled_ns);
                 pipeline.push_decoded(rate, channels).map_err(resample_error)?;
             }
             Ok(Err(error)) if is_recoverable(&error, tally.decoded) => {
+                // A packet that fails to decode is damaged, and so may be its timestamp: the
+                // gap it shows is left for the next intact packet to confirm.
+                fill_gap(pipeline, tally, lost_mp3_ns)?;
                 // An MP3 frame that fails to decode is often a false one found in damage, whose
                 // header states any length: its bytes tell the lost time better.
                 let packet_ns = match &self.mp3_gaps {
