@@ -21,6 +21,7 @@ mod file_source;
 mod guard;
 mod header_repair;
 mod matroska_resync;
+mod mp3_frames;
 mod mp3_gaps;
 mod mp3_tail;
 mod mp4_edits;

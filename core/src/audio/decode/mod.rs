@@ -7,21 +7,23 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use symphonia::core::codecs::audio::AudioDecoder;
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::packet::Packet;
 
 mod ending;
+mod packet;
 mod resume;
 
 use ending::{end_warning, nothing_decoded};
+use packet::{decode_packet, is_recoverable, skipped_packet_ns, stated_packet_ns, PacketTally};
 
 use super::guard::catch_panic;
+use super::mp3_frames::{Mp3Frames, Mp3Step};
 use super::mp3_gaps::Mp3Gaps;
 use super::mp3_tail::ends_inside_frame;
 use super::pipeline::Pipeline;
 use super::progress::ProgressReporter;
-use super::source::{ChosenTrack, Source};
+use super::source::Source;
 use super::timeline::{EndTrims, GapFinder, Resumer, StartTrim};
 use super::{AudioInfo, DecodeError, DecodeProgress, DecodeWarning, DecodedAudio};
 use crate::cancel::CancelToken;
@@ -79,7 +81,8 @@ pub fn decode_for_whisper(
 /// kept.
 ///
 /// MP3 frames carry no timestamps, so in an MP3 file the bytes the reader skipped between
-/// frames stand for the lost audio instead (see [`Mp3Gaps`]).
+/// frames stand for the lost audio instead, and frames at damage are replaced by silence
+/// (see [`Mp3Gaps`] and [`Mp3Frames`]).
 ///
 /// Decoding is deterministic: opening the same file again yields the same samples, which
 /// lets a caller read a file once to analyse it and again to transcribe it.
@@ -101,8 +104,9 @@ pub struct DecodeStream {
     /// Data of the last packet decoded from an MP3 file, to check at the end whether the
     /// file stops inside the frame after it.
     last_mp3_frame: Option<Box<[u8]>>,
-    /// Where the frames of an MP3 file lie, to find audio lost between them.
-    mp3_gaps: Option<Mp3Gaps>,
+    /// Where the frames of an MP3 file lie, to find audio lost between them and to hold
+    /// back frames at damage.
+    mp3_frames: Option<Mp3Frames>,
     /// The reader cannot tell the end of the stream from a cut, as in a Matroska view
     /// without sizes after damage; the decoded length is compared with the stated one.
     ends_open: bool,
@@ -123,8 +127,11 @@ impl DecodeStream {
     /// Opens `path` and prepares the decoder of its first decodable audio track.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
         let source = Source::open(path)?;
-        let mp3_gaps = match source.info.container.as_str() {
-            "mp3" => Mp3Gaps::open(path).inspect_err(|error| tracing::debug!(%error, "MP3 frames will not be located")).ok(),
+        let mp3_frames = match source.info.container.as_str() {
+            "mp3" => Mp3Gaps::open(path)
+                .inspect_err(|error| tracing::debug!(%error, "MP3 frames will not be located"))
+                .ok()
+                .map(Mp3Frames::new),
             _ => None,
         };
         let start_trim = StartTrim::new(source.track.encoder_delay);
@@ -141,7 +148,7 @@ impl DecodeStream {
             resumer: Resumer::default(),
             data_start_bytes: None,
             last_mp3_frame: None,
-            mp3_gaps,
+            mp3_frames,
             ends_open: false,
         })
     }
@@ -241,7 +248,7 @@ impl DecodeStream {
             Next::Packet(packet) => {
                 self.data_start_bytes.get_or_insert_with(|| self.source.read_bytes());
                 for packet in self.end_trims.admit(packet) {
-                    if let Some(end) = self.decode(&packet)? {
+                    if let Some(end) = self.decode_admitted(packet)? {
                         return Ok(Some(end));
                     }
                 }
@@ -274,13 +281,58 @@ impl DecodeStream {
         }
     }
 
+    /// Decodes the packets held back at the end of a stream: those past its stated end,
+    /// then the MP3 frame waiting for the next one.
     fn decode_held_packets(&mut self) -> Result<Option<StreamEnd>, DecodeError> {
         for packet in self.end_trims.finish() {
-            if let Some(end) = self.decode(&packet)? {
+            if let Some(end) = self.decode_admitted(packet)? {
                 return Ok(Some(end));
             }
         }
+        let steps = self.mp3_frames.as_mut().map(Mp3Frames::finish).unwrap_or_default();
+        self.apply_mp3_steps(steps)
+    }
+
+    /// Decodes a packet that passed the end-trim check, through the MP3 frame check for an
+    /// MP3 file.
+    fn decode_admitted(&mut self, packet: Packet) -> Result<Option<StreamEnd>, DecodeError> {
+        let Some(frames) = &mut self.mp3_frames else {
+            return self.decode(&packet, 0);
+        };
+        let stated_ns = stated_packet_ns(&packet, self.source.track);
+        let steps = frames.admit(packet, stated_ns);
+        self.apply_mp3_steps(steps)
+    }
+
+    fn apply_mp3_steps(&mut self, steps: Vec<Mp3Step>) -> Result<Option<StreamEnd>, DecodeError> {
+        for step in steps {
+            let end = match step {
+                Mp3Step::Decode { packet, lost_before_ns } => self.decode(&packet, lost_before_ns)?,
+                Mp3Step::Replace { packet, lost_before_ns, silence_ns } => {
+                    self.replace_frame(&packet, lost_before_ns, silence_ns)?;
+                    None
+                }
+            };
+            if end.is_some() {
+                return Ok(end);
+            }
+        }
         Ok(None)
+    }
+
+    /// Puts silence in place of an MP3 frame in or right after damage, after the audio lost
+    /// before it. The decoder forgets the damaged bytes it keeps for the frames after it.
+    fn replace_frame(&mut self, packet: &Packet, lost_before_ns: u64, silence_ns: u64) -> Result<(), DecodeError> {
+        let tally = &mut self.tally;
+        let silence_ns = lost_before_ns.saturating_add(silence_ns).min(tally.silence_budget_ns());
+        tracing::debug!(path = %self.path.display(), pts = packet.pts.get(), silence_ns, "replacing an MP3 frame at damage");
+
+        self.resumer.note(packet);
+        self.source.decoder.reset();
+        tally.skipped += 1;
+        tally.skipped_ns += self.pipeline.push_silence(silence_ns).map_err(|source| DecodeError::Resample { path: self.path.clone(), source })?;
+        tally.last_error.get_or_insert_with(|| "frames lost in damaged data".to_owned());
+        Ok(())
     }
 
     /// Reads the next packet.
@@ -312,9 +364,9 @@ impl DecodeStream {
     }
 
     /// Decodes one packet of the chosen track into the pipeline, first filling any gap in
-    /// the timestamps before it with silence. Returns why the stream ended, if the decoder
-    /// failed for good.
-    fn decode(&mut self, packet: &Packet) -> Result<Option<StreamEnd>, DecodeError> {
+    /// the timestamps before it, and `lost_mp3_ns` of MP3 audio lost before it, with
+    /// silence. Returns why the stream ended, if the decoder failed for good.
+    fn decode(&mut self, packet: &Packet, lost_mp3_ns: u64) -> Result<Option<StreamEnd>, DecodeError> {
         let path = &self.path;
         let source = &mut self.source;
         let pipeline = &mut self.pipeline;
@@ -324,7 +376,6 @@ impl DecodeStream {
         // The first packet only anchors the timeline, so it never gets a gap. Packet
         // timestamps count the encoder delay dropped from the output, so it counts as decoded.
         let timeline_ns = pipeline.decoded_ns() + self.start_trim.trimmed_ns();
-        let lost_mp3_ns = lost_mp3_audio(&mut self.mp3_gaps, packet);
         let timestamp_gap_ns = self.gaps.missing_before(packet, source.track.time_base, timeline_ns);
         let gaps = &mut self.gaps;
         // Fills the gap before the packet with silence. A gap beyond the budget means the
@@ -345,28 +396,6 @@ impl DecodeStream {
         };
 
         self.resumer.note(packet);
-        let unsettled_mp3_ns = self.mp3_gaps.as_mut().and_then(|gaps| {
-            let skip = gaps.is_foreign(&packet.data) || !gaps.settled();
-            // A frame right after another is real and lasts what its header says; one found
-            // after a gap may be a header in damaged bytes, so its bytes tell its length.
-            let frame_ns = match gaps.contiguous() {
-                true => skipped_packet_ns(packet, source.track, pipeline, tally),
-                false => gaps.duration_of(packet.data.len() as u64),
-            };
-            skip.then_some(frame_ns)
-        });
-        if let Some(frame_ns) = unsettled_mp3_ns {
-            // The frame lies in or right after damage: silence stands for it, and the
-            // decoder forgets the damaged bytes it keeps for the frames after it.
-            fill_gap(pipeline, tally, lost_mp3_ns)?;
-            let silence_ns = frame_ns.min(tally.silence_budget_ns());
-            tracing::debug!(path = %path.display(), pts = packet.pts.get(), silence_ns, "skipping an MP3 frame at damage");
-            source.decoder.reset();
-            tally.skipped += 1;
-            tally.skipped_ns += pipeline.push_silence(silence_ns).map_err(resample_error)?;
-            tally.last_error.get_or_insert_with(|| "frames lost in damaged data".to_owned());
-            return Ok(None);
-        }
         match decode_packet(source.decoder.as_mut(), packet, &mut pipeline.interleaved) {
             Ok(Ok((rate, channels))) => {
                 if source.info.container == "mp3" {
@@ -376,8 +405,8 @@ impl DecodeStream {
                 tally.last_frames = (pipeline.interleaved.len() / channels.max(1)) as u64;
                 let packet_ns = tally.last_frames * 1_000_000_000 / u64::from(rate.max(1));
                 tally.decoded_ns += packet_ns;
-                if let Some(gaps) = &mut self.mp3_gaps {
-                    gaps.decoded(packet.data.len(), packet_ns);
+                if let Some(frames) = &mut self.mp3_frames {
+                    frames.decoded(packet.data.len(), packet_ns);
                 }
                 self.start_trim.apply(&mut pipeline.interleaved, rate, channels);
                 let filled_ns = fill_gap(pipeline, tally, timestamp_gap_ns.saturating_add(lost_mp3_ns))?;
@@ -390,8 +419,8 @@ impl DecodeStream {
                 fill_gap(pipeline, tally, lost_mp3_ns)?;
                 // An MP3 frame that fails to decode is often a false one found in damage, whose
                 // header states any length: its bytes tell the lost time better.
-                let packet_ns = match &self.mp3_gaps {
-                    Some(gaps) => gaps.duration_of(packet.data.len() as u64),
+                let packet_ns = match &self.mp3_frames {
+                    Some(frames) => frames.duration_of(packet.data.len() as u64),
                     None => skipped_packet_ns(packet, source.track, pipeline, tally),
                 };
                 let silence_ns = packet_ns.min(tally.silence_budget_ns());
@@ -449,94 +478,6 @@ enum StreamEnd {
     Failed(String),
     /// The reader or decoder panicked.
     Panicked(String),
-}
-
-#[derive(Debug, Default)]
-struct PacketTally {
-    decoded: u64,
-    skipped: u64,
-    skipped_ns: u64,
-    /// Audio decoded from packets, not counting silence put in their place.
-    decoded_ns: u64,
-    last_error: Option<String>,
-    /// Frame count of the last decoded packet, the fallback length of a skipped packet.
-    last_frames: u64,
-    /// The reader asked for a reset, and no packet has been read since. A second request in
-    /// a row ends the stream instead of looping.
-    reset_pending: bool,
-}
-
-impl PacketTally {
-    /// Returns how much more silence may stand in for lost audio, in nanoseconds: twice
-    /// the audio decoded so far, plus [`SILENCE_SLACK_NS`]. Damaged timestamps or packet
-    /// durations could otherwise turn a small file into hours of silence.
-    fn silence_budget_ns(&self) -> u64 {
-        (SILENCE_SLACK_NS + 2 * self.decoded_ns).saturating_sub(self.skipped_ns)
-    }
-}
-
-/// Silence allowed for lost audio beyond twice the audio decoded, in nanoseconds (60 s):
-/// enough for a lost Matroska cluster or a few seconds of lost pages at the start.
-const SILENCE_SLACK_NS: u64 = 60_000_000_000;
-
-/// Decodes `packet` into `interleaved` and returns its sample rate and channel count.
-/// The outer `Err` carries the message of a panic inside the decoder.
-fn decode_packet(
-    decoder: &mut dyn AudioDecoder,
-    packet: &Packet,
-    interleaved: &mut Vec<f32>,
-) -> Result<Result<(u32, usize), SymphoniaError>, String> {
-    catch_panic(|| {
-        let buffer = decoder.decode(packet)?;
-        let format = (buffer.spec().rate(), buffer.spec().channels().count());
-        buffer.copy_to_vec_interleaved(interleaved);
-        Ok(format)
-    })
-}
-
-/// Returns whether the decoder can go on after `error`, which symphonia documents for
-/// malformed data (`DecodeError`) and for a packet that ends early (`IoError`). A packet that
-/// exceeds a decoder limit is skipped the same way. So is one that uses an unsupported
-/// feature once `decoded` packets decoded fine, because a damaged packet can read as one:
-/// symphonia's AAC decoder reports garbage as an unsupported "program config" element.
-fn is_recoverable(error: &SymphoniaError, decoded: u64) -> bool {
-    match error {
-        SymphoniaError::DecodeError(_) | SymphoniaError::IoError(_) | SymphoniaError::LimitError(_) => true,
-        SymphoniaError::Unsupported(_) => decoded > 0,
-        _ => false,
-    }
-}
-
-/// Returns the length of MP3 audio lost before `packet`, in nanoseconds, and stops looking
-/// for good once a frame is not found in the file.
-fn lost_mp3_audio(gaps: &mut Option<Mp3Gaps>, packet: &Packet) -> u64 {
-    let Some(finder) = gaps else {
-        return 0;
-    };
-    match finder.lost_before(&packet.data) {
-        Some(lost_ns) => lost_ns,
-        None => {
-            tracing::debug!(pts = packet.pts.get(), "an MP3 frame was not found in the file; lost audio is no longer measured");
-            *gaps = None;
-            0
-        }
-    }
-}
-
-/// Returns the duration of a packet that failed to decode: from its own duration and the
-/// track's time base, else the length of the last decoded packet, else zero.
-fn skipped_packet_ns(packet: &Packet, track: ChosenTrack, pipeline: &Pipeline, tally: &PacketTally) -> u64 {
-    let from_packet = track
-        .time_base
-        .filter(|_| !packet.dur.is_zero())
-        .and_then(|time_base| time_base.calc_duration(packet.dur))
-        .and_then(|time| u64::try_from(time.as_nanos()).ok());
-
-    let from_last_packet = pipeline
-        .current_rate()
-        .map(|rate| tally.last_frames * 1_000_000_000 / u64::from(rate));
-
-    from_packet.or(from_last_packet).unwrap_or(0)
 }
 
 fn check_cancel(path: &Path, cancel: &CancelToken) -> Result<(), DecodeError> {
