@@ -8,7 +8,6 @@ import { showCommandError, showNotice } from "./notices.js";
 
 const STATUS_LABELS = {
   queued: "Waiting",
-  running: "Running",
   finished: "Done",
   unsaved: "Not saved",
   failed: "Failed",
@@ -74,18 +73,14 @@ class JobView {
     this.receivedAt = performance.now();
 
     this.element.dataset.status = summary.status;
-    const phase = summary.status === "running" && summary.phase ? PHASE_LABELS[summary.phase] : null;
-    this.statusElement.textContent = phase ?? STATUS_LABELS[summary.status];
+    this.statusElement.textContent = statusLabel(summary);
 
     const meta = [];
     if (summary.duration_ms !== null) meta.push(`Length ${formatDuration(summary.duration_ms)}`);
     if (summary.language) meta.push(`Language: ${summary.language}`);
     this.metaElement.textContent = meta.join(" · ");
 
-    const percent = Math.floor(summary.percent);
-    this.progress.value = summary.percent;
-    this.progress.setAttribute("aria-valuetext", `${percent} percent`);
-    this.percentElement.textContent = `${percent}%`;
+    this.renderProgress();
     this.renderTimes();
 
     this.errorElement.hidden = !summary.error;
@@ -99,6 +94,27 @@ class JobView {
     if (outputsChanged || statusChanged) this.renderOutputs();
     if (statusChanged) this.renderActions();
     this.renderTranscriptTitle();
+  }
+
+  /**
+   * Shows the percentage, or an indeterminate bar while a running job has reported none
+   * yet: the model may be loading or the first bytes of the file being read, and a bar
+   * frozen at 0 % would look stuck. Queued and ended jobs keep the determinate bar.
+   */
+  renderProgress() {
+    const { status, percent } = this.summary;
+    if (status === "running" && percent <= 0) {
+      // A <progress> without a value attribute is indeterminate (HTML standard).
+      this.progress.removeAttribute("value");
+      this.progress.setAttribute("aria-valuetext", "Starting");
+      this.percentElement.textContent = "";
+      return;
+    }
+
+    const whole = Math.floor(percent);
+    this.progress.value = percent;
+    this.progress.setAttribute("aria-valuetext", `${whole} percent`);
+    this.percentElement.textContent = `${whole}%`;
   }
 
   /** Updates elapsed time and the estimate between summaries, counting from receipt. */
@@ -203,6 +219,13 @@ class JobView {
     buttonElement.textContent = "Copied";
     setTimeout(() => (buttonElement.textContent = label), 1500);
   }
+}
+
+/** Names the phase of a running job, or the status of any other. */
+function statusLabel(summary) {
+  if (summary.status !== "running") return STATUS_LABELS[summary.status];
+  // A running job has no phase until its model is loaded.
+  return summary.phase ? PHASE_LABELS[summary.phase] : "Starting";
 }
 
 function button(label, accessibleName, className, onClick) {
