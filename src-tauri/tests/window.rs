@@ -15,7 +15,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use whisperrr_testkit::{reference, word_error_rate};
-use window_support::{names_in, run_tool, Setup, TestWindow};
+use window_support::{names_in, run_tool, FileLease, Setup, TestWindow};
 
 const MODEL_READY: &str = "return document.getElementById('model-status').dataset.state === 'ready'";
 const QUEUE_IDLE: &str = "return document.getElementById('queue-state').dataset.idle === 'true'";
@@ -39,15 +39,20 @@ fn words(text: &str) -> String {
     kept.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn progress_values(window: &TestWindow, id: u64) -> Vec<f64> {
+/// Returns the values the progress bar of job `id` took, `None` where it was indeterminate.
+fn progress_values(window: &TestWindow, id: u64) -> Vec<Option<f64>> {
     let values = window.js_with("return (window.progressSeen || {})[String(arguments[0])] || []", json!([id]));
-    values.as_array().unwrap().iter().map(|value| value.as_f64().unwrap()).collect()
+    values.as_array().unwrap().iter().map(Value::as_f64).collect()
 }
 
-/// Checks that the progress bar of job `id` showed values between 0 and 100, only rose,
-/// and ended full.
+/// Checks that the progress bar of job `id` was indeterminate only before its first
+/// percentage, showed values between 0 and 100, only rose, and ended full.
 fn assert_progress_moved(window: &TestWindow, id: u64) {
-    let values = progress_values(window, id);
+    let seen = progress_values(window, id);
+    let first_progress = seen.iter().position(|value| value.is_some_and(|value| value > 0.0)).unwrap_or(seen.len());
+    assert!(seen[first_progress..].iter().all(Option::is_some), "indeterminate after progress: {seen:?}");
+
+    let values: Vec<f64> = seen.iter().flatten().copied().collect();
     let between = values.iter().filter(|&&value| value > 0.0 && value < 100.0).count();
     assert!(between > 0, "no value between 0 and 100: {values:?}");
     assert!(values.windows(2).all(|pair| pair[0] <= pair[1]), "progress went back: {values:?}");
@@ -121,6 +126,64 @@ fn cancel_long_clip_returns_to_idle() {
     assert_eq!(window.js("return document.getElementById('queue-state').textContent"), json!("Idle"));
     assert_eq!(names_in(&folder), ["long talk.wav"]);
     window.screenshot("cancelled");
+}
+
+#[test]
+fn progress_indeterminate_until_known() {
+    let window = TestWindow::open("progress_indeterminate_until_known");
+    let folder = window.work();
+    let first = window.add_clip("asterisk_en_long_8k.wav", &folder, "long.wav");
+    let input = window.add_clip("jfk.wav", &folder, "jfk.wav");
+    window.record_progress();
+
+    // A job runs without progress for a few milliseconds only, too short to check
+    // reliably. So it waits behind a long job while the test takes a write lease on its
+    // input, which the drop has already probed and closed. Once the long job is
+    // cancelled, the job starts and its open(2) of the input waits for the lease: the job
+    // stays running, reading audio, at 0 %.
+    let ids = job_ids(&window.drop_paths(&[first, input.clone()]));
+    assert_eq!(ids.len(), 2, "both files are added");
+    let lease = FileLease::take(&input).unwrap_or_else(|error| panic!("cannot take a write lease on {}: {error}", input.display()));
+    window.session.click(&format!("[data-job-id=\"{}\"] button.cancel", ids[0])).unwrap();
+
+    let job = format!("[data-job-id=\"{}\"]", ids[1]);
+    let waiting = window.wait_until(
+        "the job to start reading its input",
+        &format!(
+            "const job = document.querySelector('{job}');
+            if (!job || job.dataset.status !== 'running' || job.querySelector('.job-status').textContent !== 'Reading audio') return false;
+            const bar = job.querySelector('progress');
+            return {{ value: bar.getAttribute('value'), indeterminate: bar.matches(':indeterminate'),
+                valueText: bar.getAttribute('aria-valuetext'), percentText: job.querySelector('.job-percent').textContent,
+                animation: getComputedStyle(bar).animationName }}"
+        ),
+    );
+    let break_time = FileLease::break_time_s().map_or("unknown".to_string(), |seconds| format!("{seconds} s"));
+    let context = format!("{waiting} (the kernel breaks the lease after {break_time})");
+    assert_eq!(waiting["value"], Value::Null, "{context}");
+    assert_eq!(waiting["indeterminate"], json!(true), "{context}");
+    assert_eq!(waiting["valueText"], json!("Starting"), "{context}");
+    assert_eq!(waiting["percentText"], json!(""), "{context}");
+    assert_eq!(waiting["animation"], json!("progress-sweep"), "{context}");
+    window.screenshot("indeterminate");
+
+    drop(lease);
+    let known = window.wait_until(
+        "the first percentage",
+        &format!("return document.querySelector('{job} progress').getAttribute('value')"),
+    );
+    let known: f64 = known.as_str().unwrap().parse().unwrap();
+    assert!(known > 0.0, "first value {known}");
+    assert!(known <= 100.0, "first value {known}");
+    assert_eq!(window.js(&format!("return document.querySelector('{job} progress').matches(':indeterminate')")), json!(false));
+
+    let text = window.wait_until("the transcript", &finished_text(ids[1]));
+    assert!(words(text.as_str().unwrap()).contains("ask not what your country can do for you"), "{text}");
+    assert_progress_moved(&window, ids[1]);
+    let seen = progress_values(&window, ids[1]);
+    let started = seen.iter().position(Option::is_none).expect("the bar was indeterminate at some point");
+    assert!(seen[started..].iter().flatten().all(|&value| value > 0.0), "0 % shown while running: {seen:?}");
+    window.screenshot("finished");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod index_server;
+mod lease;
 mod processes;
 mod webdriver;
 
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 pub use index_server::{closed_host_url, IndexServer};
+pub use lease::FileLease;
 pub use processes::run_tool;
 use processes::{free_port, start_webdriver, start_xvfb, Guarded};
 use webdriver::Session;
@@ -197,13 +199,14 @@ impl TestWindow {
     }
 
     /// Records every value each job's progress bar takes from now on, in
-    /// `window.progressSeen[jobId]`. A page reload forgets it.
+    /// `window.progressSeen[jobId]`, with `null` for an indeterminate bar. A page reload
+    /// forgets it.
     pub fn record_progress(&self) {
         self.js(
             "window.progressSeen = {};
             const record = (bar) => {
                 const id = bar.closest('[data-job-id]').dataset.jobId;
-                (window.progressSeen[id] ??= []).push(Number(bar.value));
+                (window.progressSeen[id] ??= []).push(bar.hasAttribute('value') ? Number(bar.value) : null);
             };
             new MutationObserver((changes) => {
                 for (const change of changes) {
