@@ -144,7 +144,10 @@ fn progress_indeterminate_until_known() {
     let ids = job_ids(&window.drop_paths(&[first, input.clone()]));
     assert_eq!(ids.len(), 2, "both files are added");
     let lease = FileLease::take(&input).unwrap_or_else(|error| panic!("cannot take a write lease on {}: {error}", input.display()));
-    window.session.click(&format!("[data-job-id=\"{}\"] button.cancel", ids[0])).unwrap();
+    // The job's buttons are drawn again when it starts running, so click once it runs.
+    let long_job = format!("[data-job-id=\"{}\"]", ids[0]);
+    window.wait_until("the long job to run", &format!("return document.querySelector('{long_job}').dataset.status === 'running'"));
+    window.session.click(&format!("{long_job} button.cancel")).unwrap();
 
     let job = format!("[data-job-id=\"{}\"]", ids[1]);
     let waiting = window.wait_until(
