@@ -66,6 +66,43 @@ fn speech_after_pause_not_dropped() {
     assert!(messages.contains("decoded speech that whisper skipped"), "no skipped speech was decoded again");
 }
 
+/// Returns the start, in milliseconds, of the first segment of `run` whose text contains
+/// `word`.
+fn start_of_word(run: &support::transcription::JobRun, word: &str) -> Option<u64> {
+    let segments = &run.outcome().transcript.segments;
+    segments.iter().find(|segment| segment.text.to_lowercase().contains(word)).map(|segment| segment.start_ms)
+}
+
+#[test]
+fn segments_start_at_speech_after_silence() {
+    // tiny.en starts the segment after a pause where the previous one ended (4.45 s early
+    // here), and the first segment of a file at 0 however late the speech comes.
+    let workspace = Workspace::new();
+    let silence = |name: &str, seconds: &str| {
+        let path = workspace.path(name);
+        run_tool("sox", &["-R", "-n", "-r", "16000", "-c", "1", "-b", "16", path_str(&path), "trim", "0", seconds]);
+        path
+    };
+    let pause = silence("pause.wav", "4");
+    let lead_in = silence("lead in.wav", "7");
+    let after_pause = workspace.path("after pause.wav");
+    run_tool("sox", &["-R", path_str(&clip("jfk.wav")), path_str(&pause), path_str(&clip("librivox_0870.wav")), path_str(&after_pause)]);
+    let late = workspace.path("late start.wav");
+    run_tool("sox", &["-R", path_str(&lead_in), path_str(&clip("jfk.wav")), path_str(&late)]);
+    let model = tiny_model();
+
+    // (file, a word early in the speech, where that speech starts in milliseconds)
+    let cases = [(&after_pause, "dashwood", 15_000), (&late, "americans", 7_000)];
+    for (input, word, speech_ms) in cases {
+        let run = transcribe_file(&model, input);
+        println!("{}: {}", input.display(), run.text());
+
+        let start = start_of_word(&run, word).unwrap_or_else(|| panic!("{word} not found: {}", run.text()));
+        // 800 ms: tiny.en's segment times are about half a second off at worst.
+        assert!(start.abs_diff(speech_ms) <= 800, "{}: the segment with {word} starts at {start} ms, its speech at {speech_ms} ms", input.display());
+    }
+}
+
 #[test]
 fn spoken_repetition_decoded_again_and_kept() {
     // "ten of clubs" six times, 0.25 s apart. whisper's output repeats as a loop would, so

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use whisper_rs::{WhisperContext, WhisperContextParameters};
 
-use super::cleanup::is_spoken;
+use super::cleanup::{is_spoken, with_speech_start};
 use super::pass::{run_pass, PassEvent};
 use super::recording::RecordingRun;
 use super::worker::{RawSegment, WorkerRequest};
@@ -150,10 +150,13 @@ impl Model {
         request.one_window = hints.fit_audio_context;
 
         let keep = |raw: &RawSegment| is_spoken(raw, &activity);
-        let to_segment = |raw: &RawSegment| Segment {
-            start_ms: raw.start_ms.min(duration_ms),
-            end_ms: raw.end_ms.min(duration_ms),
-            text: raw.text.trim().to_string(),
+        let to_segment = |raw: &RawSegment| {
+            let raw = with_speech_start(raw.clone(), &activity);
+            Segment {
+                start_ms: raw.start_ms.min(duration_ms),
+                end_ms: raw.end_ms.min(duration_ms),
+                text: raw.text.trim().to_string(),
+            }
         };
 
         let output = run_pass(

@@ -10,7 +10,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::cleanup::is_spoken;
+use super::cleanup::{is_spoken, with_speech_start};
 use super::held::HeldSegments;
 use super::missed::uncovered_speech;
 use super::model::{ms_to_samples, pad_to_min_samples, samples_to_ms};
@@ -110,7 +110,7 @@ impl RecordingRun<'_> {
             &mut |event| match event {
                 PassEvent::Progress(processed_ms) => progress.report(offset_ms + processed_ms, on_event),
                 PassEvent::Segment(raw) => {
-                    let raw = to_recording_time(raw, offset_ms, piece_end_ms);
+                    let raw = with_speech_start(to_recording_time(raw, offset_ms, piece_end_ms), self.activity);
                     if keep(&raw) {
                         for settled in held.push(raw) {
                             emit(&settled, on_event, &mut finished);
@@ -163,7 +163,7 @@ impl RecordingRun<'_> {
             let segments: Vec<RawSegment> = output
                 .segments
                 .iter()
-                .map(|raw| to_recording_time(raw, start_ms, end_ms))
+                .map(|raw| with_speech_start(to_recording_time(raw, start_ms, end_ms), self.activity))
                 .filter(|raw| is_spoken(raw, self.activity))
                 .collect();
             tracing::info!(start_ms, end_ms, segments = segments.len(), "decoded speech that whisper skipped");

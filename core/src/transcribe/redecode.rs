@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::cleanup::is_spoken;
+use super::cleanup::{is_spoken, with_speech_start};
 use super::held::HeldSegments;
 use super::model::{ms_to_samples, pad_to_min_samples};
 use super::pass::run_pass;
@@ -67,7 +67,7 @@ pub(super) fn redecode_loops(
             let candidate: Vec<RawSegment> = output
                 .segments
                 .iter()
-                .map(|raw| to_recording_time(raw, span_start, span_end))
+                .map(|raw| with_speech_start(to_recording_time(raw, span_start, span_end), run.activity))
                 .filter(|raw| is_spoken(raw, run.activity))
                 .collect();
             let score = looped_words(&candidate);
