@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use memchr::memmem;
@@ -30,12 +30,14 @@ const RATE_FRAMES: usize = 8;
 /// Follows the frames of one MP3 file through a reader of its own.
 pub(super) struct Mp3Gaps {
     file: BufReader<File>,
-    /// Where the frame after the last one located should start.
+    /// Offset at which the frame after the last one located should start.
     expected_at: Option<u64>,
     /// Bytes and nanoseconds of the last [`RATE_FRAMES`] decoded frames, with their sums.
     recent: VecDeque<(u64, u64)>,
     recent_bytes: u64,
     recent_ns: u64,
+    /// Read position of `file`, kept here because asking the file costs a system call.
+    position: u64,
     /// Reused for searches.
     window: Vec<u8>,
     /// The version, layer and sample rate bits of the first frame's header.
@@ -63,6 +65,7 @@ impl Mp3Gaps {
             recent: VecDeque::with_capacity(RATE_FRAMES),
             recent_bytes: 0,
             recent_ns: 0,
+            position: 0,
             window: Vec::new(),
             stream_kind: None,
             run: SETTLE_FRAMES,
@@ -138,22 +141,22 @@ impl Mp3Gaps {
     fn find(&mut self, frame: &[u8], from: u64) -> Option<u64> {
         let needle = &frame[..frame.len().min(NEEDLE_BYTES)];
         self.window.clear();
-        if self.file.stream_position().ok()? != from {
-            self.file.seek(SeekFrom::Start(from)).ok()?;
-        }
+        // A relative seek keeps the buffered bytes, which usually hold the next frame.
+        self.file.seek_relative(i64::try_from(from).ok()? - i64::try_from(self.position).ok()?).ok()?;
+        self.position = from;
 
         // The frame usually starts right where the last one ended.
         (&mut self.file).take(needle.len() as u64).read_to_end(&mut self.window).ok()?;
+        self.position += self.window.len() as u64;
         if self.window == needle {
             self.window.clear();
-            self.file.seek_relative(-(needle.len() as i64)).ok()?;
             return Some(from);
         }
 
         (&mut self.file).take((MAX_SEARCH_BYTES - needle.len()) as u64).read_to_end(&mut self.window).ok()?;
+        self.position = from + self.window.len() as u64;
         let offset = memmem::find(&self.window, needle)?;
         self.window.truncate(offset);
-        self.file.seek(SeekFrom::Start(from + offset as u64)).ok()?;
         Some(from + offset as u64)
     }
 }
@@ -164,7 +167,7 @@ impl Mp3Gaps {
 fn audio_bytes(skipped: &[u8]) -> u64 {
     if skipped.starts_with(b"ID3") && skipped.len() >= 10 {
         // ID3v2: a 10-byte header whose size is four 7-bit bytes, plus a footer when the
-        // header's flags say so.
+        // header's flags set it.
         let size = skipped[6..10].iter().fold(0u64, |size, byte| (size << 7) | u64::from(byte & 0x7F));
         let footer = if skipped[5] & 0x10 != 0 { 10 } else { 0 };
         return (skipped.len() as u64).saturating_sub(10 + size + footer);
@@ -180,7 +183,7 @@ fn audio_bytes(skipped: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
-    /// A fake frame of `len` bytes whose bytes depend on `index`, so frames differ.
+    /// Returns a fake frame of `len` bytes whose bytes depend on `index`, so frames differ.
     fn frame(index: u8, len: usize) -> Vec<u8> {
         let mut bytes = vec![0xFF, 0xFB];
         bytes.extend((0..len - 2).map(|offset| index.wrapping_mul(31).wrapping_add(offset as u8)));
