@@ -65,6 +65,15 @@ pub(super) fn read_uint(bytes: &[u8]) -> Option<u64> {
     (bytes.len() <= 8).then(|| bytes.iter().fold(0u64, |value, byte| (value << 8) | u64::from(*byte)))
 }
 
+/// Returns an element with a one-byte size field, for tests: `data` must be under 127 bytes.
+#[cfg(test)]
+pub(super) fn test_element(id: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut bytes = id.to_vec();
+    bytes.push(0x80 | u8::try_from(data.len()).unwrap());
+    bytes.extend_from_slice(data);
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

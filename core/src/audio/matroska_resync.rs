@@ -71,7 +71,7 @@ struct Cluster {
 /// header reads well and scanning for the next cluster ID through anything else.
 struct Clusters {
     reader: BufReader<File>,
-    /// Where the next element should start.
+    /// Offset at which the next element should start.
     at: u64,
     len: u64,
 }
@@ -155,21 +155,15 @@ fn read_up_to(reader: &mut impl Read, buffer: &mut [u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audio::ebml::test_element as element;
 
-    fn element(id: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut bytes = id.to_vec();
-        bytes.push(0x80 | u8::try_from(data.len()).unwrap());
-        bytes.extend_from_slice(data);
-        bytes
-    }
-
-    /// A cluster as ffmpeg writes it: a CRC-32 element, the timestamp, then a block.
+    /// Returns a cluster as ffmpeg writes it: a CRC-32 element, the timestamp, then a block.
     fn cluster(timestamp: u8, payload: &[u8]) -> Vec<u8> {
         let children = [element(&[0xBF], &[1, 2, 3, 4]), element(&[0xE7], &[timestamp]), element(&[0xA3], payload)];
         element(&CLUSTER_ID.to_be_bytes(), &children.concat())
     }
 
-    /// A Matroska file with an EBML header, a Segment of unknown size holding a Tracks
+    /// Returns a Matroska file with an EBML header, a Segment of unknown size containing a Tracks
     /// element, and `clusters` after it. Returns it with the first cluster's offset.
     fn file_with(clusters: &[Vec<u8>]) -> (Vec<u8>, u64) {
         let mut bytes = element(&[0x1A, 0x45, 0xDF, 0xA3], &[0x42, 0x86, 0x81, 0x01]);

@@ -26,7 +26,7 @@ pub(in crate::audio) const CLUSTER_ID: u32 = 0x1F43_B675;
 /// Returns the corrections that let symphonia open a cut-off Matroska file: a Segment
 /// running past the end becomes of unknown size, which Matroska allows for files written
 /// live, and SeekHead entries whose target is missing or cut are made to name an element
-/// that no reader knows, so they are skipped.
+/// that no reader recognises, so they are skipped.
 pub(super) fn plan(file: &mut File, head: &[u8], len: u64) -> Option<Repair> {
     let segment = segment(head)?;
 
@@ -41,9 +41,9 @@ pub(super) fn plan(file: &mut File, head: &[u8], len: u64) -> Option<Repair> {
 }
 
 /// Returns the offset of the first cluster of the Matroska file starting with `head`, and
-/// the patches for a view of the file with clusters left out after it: the Segment of
-/// unknown size and every SeekHead entry blanked, because the offsets they state no longer
-/// hold past the stretch left out.
+/// the patches for a view of the file with clusters left out after it. The patches make
+/// the Segment of unknown size and blank every SeekHead entry, because the offsets they
+/// state are wrong past the stretch left out.
 pub(in crate::audio) fn detached_from_clusters(head: &[u8]) -> Option<(u64, Vec<Patch>)> {
     let segment = segment(head)?;
     let mut patches = vec![unknown_size(&segment)];
@@ -65,8 +65,8 @@ fn segment(head: &[u8]) -> Option<Element> {
     Element::read(head, ebml.end()?).filter(|element| element.id == SEGMENT_ID)
 }
 
-/// The size field of `element` rewritten, at the same width, with every value bit set:
-/// "unknown size".
+/// Returns the patch that rewrites the size field of `element`, at the same width, with
+/// every value bit set: "unknown size".
 fn unknown_size(element: &Element) -> Patch {
     let len = element.size_len;
     let mut bytes = ((1u64 << (7 * len)) - 1).to_be_bytes()[8 - len..].to_vec();
@@ -90,7 +90,7 @@ fn blank_seeks(head: &[u8], segment: &Element, mut blank: impl FnMut(u64) -> boo
         if element.id == SEEK_HEAD_ID {
             for (id_field, position) in seek_entries(head, &element, end) {
                 if blank((segment.data_at as u64).saturating_add(position)) {
-                    // An all-ones ID is reserved in EBML, so no schema knows it.
+                    // An all-ones ID is reserved in EBML, so no schema defines it.
                     patches.push((id_field.0 as u64, vec![0xFF; id_field.1]));
                 }
             }
@@ -153,17 +153,10 @@ fn lies_within(file: &mut File, at: u64, len: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// An element with a one-byte size field (data under 127 bytes).
-    fn element(id: &[u8], data: &[u8]) -> Vec<u8> {
-        let mut bytes = id.to_vec();
-        bytes.push(0x80 | u8::try_from(data.len()).unwrap());
-        bytes.extend_from_slice(data);
-        bytes
-    }
+    use crate::audio::ebml::test_element as element;
 
     /// A file with an EBML header, then a Segment stating `segment_size` bytes (8-byte size
-    /// field) that holds a SeekHead pointing to `position`, then `rest`.
+    /// field) that contains a SeekHead pointing to `position`, then `rest`.
     fn file_with_seek(segment_size: u64, position: u64, rest: &[u8]) -> (Vec<u8>, usize) {
         let mut bytes = element(&EBML_MAGIC, &[0x42, 0x86, 0x81, 0x01]);
         bytes.extend_from_slice(&SEGMENT_ID.to_be_bytes());
