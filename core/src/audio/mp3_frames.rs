@@ -9,7 +9,7 @@ use symphonia::core::packet::Packet;
 
 use super::mp3_gaps::Mp3Gaps;
 
-/// What to do with one frame, in stream order.
+/// The action for one frame, in stream order.
 pub(super) enum Mp3Step {
     /// Decode the frame, after `lost_before_ns` of silence for audio lost before it.
     Decode { packet: Packet, lost_before_ns: u64 },
@@ -19,7 +19,7 @@ pub(super) enum Mp3Step {
 }
 
 /// A frame held back until the next one shows whether it is intact.
-struct Held {
+struct HeldFrame {
     packet: Packet,
     lost_before_ns: u64,
     /// The frame's length from its header, in nanoseconds.
@@ -28,7 +28,7 @@ struct Held {
 
 pub(super) struct Mp3Frames {
     gaps: Mp3Gaps,
-    held: Option<Held>,
+    held: Option<HeldFrame>,
     /// False once a frame was not found in the file: frames are then passed on as read.
     locating: bool,
 }
@@ -62,7 +62,7 @@ impl Mp3Frames {
 
         let foreign = self.gaps.is_foreign(&packet.data);
         if foreign || !self.gaps.settled() {
-            // A frame right after another is real and lasts what its header says. One found
+            // A frame right after another is real and lasts as long as its header states. One found
             // after a gap may be a header in damaged bytes, so its bytes give its length.
             let silence_ns = match !foreign && self.gaps.contiguous() {
                 true => stated_ns,
@@ -70,7 +70,7 @@ impl Mp3Frames {
             };
             steps.push(Mp3Step::Replace { packet, lost_before_ns, silence_ns });
         } else {
-            self.held = Some(Held { packet, lost_before_ns, stated_ns });
+            self.held = Some(HeldFrame { packet, lost_before_ns, stated_ns });
         }
         steps
     }
@@ -101,7 +101,8 @@ mod tests {
 
     use super::*;
 
-    /// A fake frame of 200 bytes whose bytes depend on `index`, with an MPEG-1 header.
+    /// Returns a fake frame of 200 bytes whose bytes depend on `index`, with an MPEG-1
+    /// header.
     fn frame(index: u8) -> Vec<u8> {
         let mut bytes = vec![0xFF, 0xFB, 0x90, 0x64];
         bytes.extend((0..196).map(|offset| index.wrapping_mul(31).wrapping_add(offset as u8)));

@@ -156,8 +156,8 @@ impl GapFinder {
     }
 }
 
-/// Returns how far the timestamp of `packet` lies ahead of `decoded_ns`, in nanoseconds;
-/// `None` for a packet whose start is trimmed or without a time base.
+/// Returns how far the timestamp of `packet` lies ahead of `decoded_ns`, in nanoseconds.
+/// Returns `None` for a packet whose start is trimmed, or without a time base.
 fn ahead_ns(packet: &Packet, time_base: Option<TimeBase>, decoded_ns: u64) -> Option<i128> {
     let time_base = time_base.filter(|_| packet.trim_start.is_zero())?;
     let pts = time_base.calc_time(packet.pts)?;

@@ -70,8 +70,8 @@ pub fn two_clips(dir: &Path) -> (PathBuf, String) {
     let path = dir.join("two clips.wav");
     let silence = dir.join("pause.wav");
     let pause = PAUSE_S.to_string();
-    // `-R`: sox dithers what it writes with a random seed unless told to repeat it, and
-    // the pause's dither changes how encoders size their frames from run to run.
+    // `-R`: sox dithers its output with a random seed unless `-R` fixes it, and the
+    // pause's dither changes how encoders size their frames from run to run.
     super::run_tool("sox", &["-R", "-n", "-r", "16000", "-c", "1", "-b", "16", super::path_str(&silence), "trim", "0", &pause]);
     super::run_tool(
         "sox",

@@ -200,7 +200,7 @@ impl TestWindow {
 
     /// Records every value each job's progress bar takes from now on, in
     /// `window.progressSeen[jobId]`, with `null` for an indeterminate bar. A page reload
-    /// forgets it.
+    /// clears it.
     pub fn record_progress(&self) {
         self.js(
             "window.progressSeen = {};

@@ -104,11 +104,12 @@ pub struct DecodeStream {
     /// Data of the last packet decoded from an MP3 file, to check at the end whether the
     /// file stops inside the frame after it.
     last_mp3_frame: Option<Box<[u8]>>,
-    /// Where the frames of an MP3 file lie, to find audio lost between them and to hold
-    /// back frames at damage.
+    /// Frame check of an MP3 file, which finds audio lost between frames and holds back
+    /// frames at damage.
     mp3_frames: Option<Mp3Frames>,
-    /// The reader cannot tell the end of the stream from a cut, as in a Matroska view
-    /// without sizes after damage; the decoded length is compared with the stated one.
+    /// Flag set when the reader cannot tell the end of the stream from a cut, as in a
+    /// Matroska view without sizes after damage. The decoded length is then compared with
+    /// the stated one.
     ends_open: bool,
 }
 
@@ -321,7 +322,7 @@ impl DecodeStream {
     }
 
     /// Puts silence in place of an MP3 frame in or right after damage, after the audio lost
-    /// before it. The decoder forgets the damaged bytes it keeps for the frames after it.
+    /// before it. The decoder is reset, so it drops the damaged bytes it keeps for later frames.
     fn replace_frame(&mut self, packet: &Packet, lost_before_ns: u64, silence_ns: u64) -> Result<(), DecodeError> {
         let tally = &mut self.tally;
         let silence_ns = lost_before_ns.saturating_add(silence_ns).min(tally.silence_budget_ns());

@@ -82,7 +82,7 @@ pub(super) fn skipped_packet_ns(packet: &Packet, track: ChosenTrack, pipeline: &
 }
 
 /// Returns the length of `packet` as its header states it, in nanoseconds, including the
-/// encoder delay or padding trimmed from it; zero without a time base.
+/// encoder delay or padding trimmed from it. Without a time base it returns zero.
 pub(super) fn stated_packet_ns(packet: &Packet, track: ChosenTrack) -> u64 {
     let frames = packet.dur.saturating_add(packet.trim_start).saturating_add(packet.trim_end);
     track
